@@ -1,0 +1,51 @@
+# Admira ELT. Two set-up commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DBT_FLAGS := --project-dir dbt_project --profiles-dir .
+DBT_VARS := $(if $(SINCE),--vars '{since: "$(SINCE)"}')
+ROWS ?= 1000000
+
+.PHONY: install run load build summary test lint docs bench clean
+
+install: $(STAMP)
+
+# Idempotent: reinstalls only when the pins change. The activate script learns where the dbt
+# project is, so `make load && dbt build` works from the repo root with the venv active.
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	grep -q DBT_PROJECT_DIR $(BIN)/activate || printf '%s\n' \
+	  'export DBT_PROJECT_DIR="$(CURDIR)/dbt_project"' \
+	  'export DBT_PROFILES_DIR="$(CURDIR)"' >> $(BIN)/activate
+	touch $(STAMP)
+
+run: install load build summary
+
+load: install
+	$(BIN)/python -m load $(if $(SINCE),--since $(SINCE))
+
+build: install
+	$(BIN)/dbt build $(DBT_FLAGS) $(DBT_VARS) $(if $(FULL_REFRESH),--full-refresh)
+
+summary: install
+	$(BIN)/python -m load.summary
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+docs: install
+	$(BIN)/dbt docs generate --static $(DBT_FLAGS)
+	@echo "Docs site: $(CURDIR)/dbt_project/target/static_index.html"
+
+bench: install
+	$(BIN)/python -m bench --rows $(ROWS)
+
+clean:
+	rm -rf $(VENV) .admira warehouse.duckdb dbt_project/target dbt_project/logs

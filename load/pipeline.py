@@ -1,0 +1,183 @@
+"""One loader run: fetch each source, validate it in DuckDB, land it with dlt.
+
+Sources are independent: a source that fails (network, HTTP status, a body that is not the
+envelope) changes nothing of its own raw tables, the other source still loads, and the run ends
+non-zero naming the failed source. Both sources that succeed land in one dlt load (one load id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+import duckdb
+
+from load.config import Settings
+from load.envelope import PayloadError, copy_list, locate_records
+from load.http_client import Fetcher, SourceError, is_http, redact, with_query
+from load.lock import warehouse_lock
+from load.observability import IngestMetrics, log, write_atomically
+from load.records import append_records, create_record_table, work_area
+from load.sources import ads, crm
+
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+# Every raw row carries its dlt load id: dbt finds the days a load touched through it.
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
+
+import dlt  # noqa: E402  (configured through the environment above)
+
+PIPELINE_NAME = "admira"
+RAW_DATASET = "raw"
+MAX_PAGES = 10_000
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    name: str
+    list_path: tuple[str, ...]
+    records_table: str
+    url: Callable[[Settings], str]
+
+
+SOURCES = (
+    SourceSpec(ads.NAME, ads.LIST_PATH, ads.RECORDS, lambda s: s.ads_url),
+    SourceSpec(crm.NAME, crm.LIST_PATH, crm.RECORDS, lambda s: s.crm_url),
+)
+
+
+class LoadFailed(Exception):
+    """dlt could not land the validated data; nothing of this run is visible in raw."""
+
+
+def run(settings: Settings, since: dt.date | None = None) -> dict:
+    """Run the loader once and return its summary (also logged and saved)."""
+    started = time.perf_counter()
+    ingested_at = dt.datetime.now(dt.UTC)
+    metrics = IngestMetrics(settings.metrics_path)
+    summary: dict = {"ingested_at": ingested_at.isoformat(), "since": since, "sources": {}}
+    with warehouse_lock(settings.state_dir, "load"):
+        workdir = Path(tempfile.mkdtemp(prefix="load-", dir=_ensure(settings.state_dir)))
+        con = work_area(workdir / "spill")
+        fetcher = Fetcher(settings, metrics)
+        try:
+            dlt_sources = []
+            for spec in SOURCES:
+                source_started = time.perf_counter()
+                try:
+                    _extract(fetcher, con, spec, spec.url(settings), since, workdir)
+                except SourceError as exc:
+                    log("source_failed", source=spec.name, error=str(exc))
+                    summary["sources"][spec.name] = {"status": "failed", "error": str(exc)}
+                    continue
+                if spec.name == ads.NAME:
+                    counts = ads.split(con, since)
+                    dlt_sources.append(ads.ads_source(con, counts, ingested_at, since))
+                else:
+                    counts = crm.split(con, since, settings.reporting_timezone)
+                    dlt_sources.append(crm.crm_source(con, ingested_at))
+                counts["extract_seconds"] = round(time.perf_counter() - source_started, 3)
+                summary["sources"][spec.name] = {"status": "ok", **counts}
+            if dlt_sources:
+                load_started = time.perf_counter()
+                summary["load_id"] = _land(settings, dlt_sources)
+                summary["load_seconds"] = round(time.perf_counter() - load_started, 3)
+        finally:
+            fetcher.close()
+            con.close()
+            shutil.rmtree(workdir, ignore_errors=True)
+        summary["duration_seconds"] = round(time.perf_counter() - started, 3)
+        for name, result in summary["sources"].items():
+            if result["status"] == "ok":
+                metrics.success(name)
+            log("source_summary", source=name, load_id=summary.get("load_id"), **result)
+        metrics.write()
+        summary["status"] = (
+            "ok" if all(r["status"] == "ok" for r in summary["sources"].values()) else "failed"
+        )
+        write_atomically(
+            settings.state_dir / "last_load.json", json.dumps(summary, default=str, indent=2)
+        )
+    return summary
+
+
+def _ensure(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _extract(
+    fetcher: Fetcher,
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceSpec,
+    url: str,
+    since: dt.date | None,
+    workdir: Path,
+) -> None:
+    """Fetch every page of a source into its record table, or raise SourceError."""
+    create_record_table(con, spec.records_table)
+    page_url: str | None = (
+        with_query(url, since=since.isoformat()) if since and is_http(url) else url
+    )
+    seen: set[str] = set()
+    while page_url:
+        if page_url in seen or len(seen) >= MAX_PAGES:
+            raise SourceError(spec.name, page_url, "the next links loop", "invalid_payload")
+        seen.add(page_url)
+        body = workdir / f"{spec.name}-{len(seen)}.json"
+        fetcher.fetch(spec.name, page_url, body)
+        try:
+            next_url = _read_page(con, spec, body, workdir)
+        except PayloadError as exc:
+            fetcher.metrics.failure(spec.name, "invalid_payload")
+            raise SourceError(spec.name, page_url, str(exc), "invalid_payload") from None
+        finally:
+            body.unlink(missing_ok=True)
+        page_url = urljoin(page_url, next_url) if next_url else None
+
+
+def _read_page(con: duckdb.DuckDBPyConnection, spec: SourceSpec, body: Path, workdir: Path):
+    """Append the records of one page; return its next link, if any."""
+    array_file = workdir / f"{spec.name}-records.json"
+    error = None
+    for records in locate_records(body, spec.list_path):
+        if records.start is None:
+            return records.next_url
+        copy_list(body, records, array_file)
+        try:
+            append_records(con, spec.records_table, array_file)
+            return records.next_url
+        except duckdb.Error as exc:
+            error = str(exc).splitlines()[0]
+        finally:
+            array_file.unlink(missing_ok=True)
+    raise PayloadError(f"the record list is not valid JSON ({error})")
+
+
+def _land(settings: Settings, dlt_sources: list) -> str:
+    """Hand the validated Arrow batches to dlt; return the load id."""
+    pipeline = dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        destination=dlt.destinations.duckdb(str(settings.duckdb_path)),
+        dataset_name=RAW_DATASET,
+        pipelines_dir=str(settings.state_dir / "pipelines"),
+    )
+    try:
+        info = pipeline.run(dlt_sources)
+    except Exception as exc:  # dlt wraps every cause; say it in one line
+        cause = exc
+        while cause.__cause__ is not None:
+            cause = cause.__cause__
+        raise LoadFailed(
+            f"landing the data in {redact(str(settings.duckdb_path))} failed: "
+            f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
+        ) from exc
+    return info.loads_ids[-1] if info.loads_ids else ""

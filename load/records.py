@@ -1,0 +1,104 @@
+"""Columnar validation of records in an in-memory DuckDB work area.
+
+Each source reads its record lists into a table of raw JSON values (one row per record, in
+payload order), then one SQL statement per source types, checks and normalizes the keys. The
+accepted rows, the rejects and the Ads window are then handed to dlt as Arrow batches: no record
+ever goes through Python one by one.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import duckdb
+
+# Every character Python's str.strip() removes: spaces, tabs, line breaks, and the Unicode
+# spaces (no-break space, ideographic space, ...). The dbt macro trim_whitespace uses the same set.
+WHITESPACE_CHARS = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+ARROW_BATCH_ROWS = 250_000
+
+# Helpers shared by the validation SQL of every source.
+_MACROS = [
+    f"create or replace macro trim_ws(s) as trim(s, '{WHITESPACE_CHARS}')",
+    # The JSON type of a field: NULL when the key is absent, 'NULL' when it is null.
+    "create or replace macro field_type(rec, key) as json_type(rec, '$.\"' || key || '\"')",
+    # A number, a numeric string, or NULL for anything else (absent, null, junk).
+    """create or replace macro number_value(rec, key) as (
+        case
+            when field_type(rec, key) in ('BIGINT', 'UBIGINT', 'DOUBLE')
+                then try_cast(rec ->> key as double)
+            when field_type(rec, key) = 'VARCHAR'
+                then try_cast(trim_ws(rec ->> key) as double)
+        end)""",
+    # True when the field is present and not null but not a finite number.
+    """create or replace macro not_a_number(rec, key) as (
+        coalesce(field_type(rec, key), 'NULL') <> 'NULL'
+        and not coalesce(isfinite(number_value(rec, key)), false))""",
+    # Text of a scalar identifier (strings and integers); NULL for objects, lists, booleans.
+    """create or replace macro id_text(rec, key) as (
+        case when field_type(rec, key) in ('VARCHAR', 'BIGINT', 'UBIGINT')
+            then trim_ws(rec ->> key) end)""",
+    # A short quote of a bad value for the reject reason.
+    "create or replace macro quoted(rec, key) as '\"' || left(rec ->> key, 40) || '\"'",
+]
+
+
+def work_area(temp_dir: Path, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that spills to `temp_dir`, so memory stays flat as payloads grow."""
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        config={
+            "memory_limit": memory_limit,
+            "temp_directory": str(temp_dir),
+            "preserve_insertion_order": True,
+        }
+    )
+    con.execute("set TimeZone = 'UTC'")  # naive timestamps are UTC (CONTRACT §2)
+    for macro in _MACROS:
+        con.execute(macro)
+    return con
+
+
+def create_record_table(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    con.execute(f"create or replace table {table} (rec json)")
+
+
+def append_records(con: duckdb.DuckDBPyConnection, table: str, array_file: Path) -> int:
+    """Append the records of one JSON array file, keeping payload order (rowid = position)."""
+    before = con.execute(f"select count(*) from {table}").fetchone()[0]
+    con.execute(
+        f"insert into {table} select json from read_json_objects(?, format = 'array')",
+        [str(array_file)],
+    )
+    return con.execute(f"select count(*) from {table}").fetchone()[0] - before
+
+
+def arrow_batches(con: duckdb.DuckDBPyConnection, query: str):
+    """Stream a query's result as Arrow record batches (what dlt loads fastest).
+
+    Each stream gets its own cursor, since dlt may interleave the resources it extracts.
+    """
+    cursor = con.cursor()
+    try:
+        yield from cursor.sql(query).to_arrow_reader(ARROW_BATCH_ROWS)
+    finally:
+        cursor.close()
+
+
+def ingested_at_column(ingested_at) -> str:
+    """The load's timestamp as a SQL select item (one value for every row of a run)."""
+    return f"cast('{ingested_at.isoformat()}' as timestamptz) as ingested_at"
+
+
+def rejected_batches(con, checked_table: str, source: str, contract_version: str, ingested_at):
+    """The rejected records of a source, whole and as received, for the quarantine table."""
+    yield from arrow_batches(
+        con,
+        f"""
+        select
+            '{source}' as source, reason, cast(rec as varchar) as record, record_index,
+            '{contract_version}' as contract_version, {ingested_at_column(ingested_at)}
+        from {checked_table} where reason is not null
+        """,
+    )

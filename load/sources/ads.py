@@ -1,0 +1,173 @@
+"""The Ads API: daily performance per campaign and channel.
+
+Raw tables (dataset `raw`):
+- `ads_performance`: the current rows, one per (report_date, channel, campaign_id). Loaded with
+  dlt's delete-insert merge on `report_date`, so every day of the load's window is replaced by
+  what the source just returned (CONTRACT §3); days outside the window are untouched.
+- `ads_performance_history`: every accepted row of every load (append only), for audit.
+- `ads_load_windows`: the window each load replaced (append only); dbt rebuilds those days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dlt
+import duckdb
+import pyarrow as pa
+
+from load.records import arrow_batches, ingested_at_column, rejected_batches
+
+NAME = "ads"
+LIST_PATH = ("external", "ads", "performance")
+CONTRACT_VERSION = "ads.v1"
+RECORDS = "ads_records"
+
+# One row per received record: typed fields, and the reasons it is rejected (NULL = accepted).
+CHECK_SQL = f"""
+create or replace table ads_checked as
+with fields as (
+    select
+        rowid as record_index,
+        rec,
+        json_type(rec) = 'OBJECT' as is_object,
+        trim_ws(rec ->> 'date') as date_text,
+        id_text(rec, 'campaign_id') as campaign_id,
+        lower(id_text(rec, 'channel')) as channel,
+        number_value(rec, 'clicks') as clicks,
+        number_value(rec, 'impressions') as impressions,
+        number_value(rec, 'cost') as cost,
+        rec ->> 'utm_campaign' as utm_campaign,
+        rec ->> 'utm_source' as utm_source,
+        rec ->> 'utm_medium' as utm_medium
+    from {RECORDS}
+),
+
+typed as (
+    select
+        *,
+        case
+            when regexp_full_match(date_text, '\\d{{4}}-\\d{{2}}-\\d{{2}}([Tt ].*)?')
+                then try_cast(date_text as date)
+        end as report_date
+    from fields
+)
+
+select
+    *,
+    case when not is_object then 'record is not a JSON object' else nullif(concat_ws('; ',
+        case when coalesce(field_type(rec, 'date'), 'NULL') = 'NULL' or date_text = ''
+            then 'date is missing'
+            when report_date is null then 'date is not a valid date: ' || quoted(rec, 'date')
+        end,
+        case when coalesce(campaign_id, '') = '' then 'campaign_id is missing or blank' end,
+        case when coalesce(channel, '') = '' then 'channel is missing or blank' end,
+        case when not_a_number(rec, 'clicks')
+            then 'clicks is not a number: ' || quoted(rec, 'clicks') end,
+        case when not_a_number(rec, 'impressions')
+            then 'impressions is not a number: ' || quoted(rec, 'impressions') end,
+        case when not_a_number(rec, 'cost')
+            then 'cost is not a number: ' || quoted(rec, 'cost') end
+    ), '') end as reason
+from typed
+"""
+
+
+def split(con: duckdb.DuckDBPyConnection, since: dt.date | None) -> dict[str, object]:
+    """Build the accepted (deduplicated), rejected and window tables; return the counts."""
+    con.execute(CHECK_SQL)
+    con.execute(
+        """
+        create or replace table ads_accepted as
+        select
+            report_date, channel, campaign_id, clicks, impressions, cost,
+            utm_campaign, utm_source, utm_medium, record_index
+        from ads_checked
+        where reason is null and (report_date >= $since or $since is null)
+        """,
+        {"since": since},
+    )
+    window = con.execute(
+        "select coalesce($since, min(report_date)), max(report_date) from ads_accepted",
+        {"since": since},
+    ).fetchone()
+    window_start, window_end = window if window[1] is not None else (None, None)
+    # Days of the window that the source no longer reports get a tombstone: dlt's merge on
+    # report_date deletes that day's rows and the tombstone itself is never inserted.
+    con.execute(
+        """
+        create or replace table ads_current as
+        select *, false as is_window_tombstone
+        from ads_accepted
+        qualify row_number() over (
+            partition by report_date, channel, campaign_id order by record_index desc) = 1
+        union all
+        select
+            cast(day as date), '', '', null, null, null, null, null, null, -1, true
+        from generate_series(cast($start as date), cast($end as date), interval 1 day) as t(day)
+        where $start is not null
+            and cast(day as date) not in (select report_date from ads_accepted)
+        """,
+        {"start": window_start, "end": window_end},
+    )
+    counts = con.execute(
+        """
+        select
+            count(*),
+            count(*) filter (where reason is not null),
+            count(*) filter (where reason is null and report_date < $since)
+        from ads_checked
+        """,
+        {"since": since},
+    ).fetchone()
+    loaded = con.execute("select count(*) from ads_accepted").fetchone()[0]
+    return {
+        "received": counts[0],
+        "rejected": counts[1],
+        "skipped_before_since": counts[2],
+        "loaded": loaded,
+        "window": [window_start, window_end] if window_start else None,
+    }
+
+
+@dlt.source(name="ads")
+def ads_source(
+    con: duckdb.DuckDBPyConnection,
+    counts: dict[str, object],
+    ingested_at: dt.datetime,
+    since: dt.date | None,
+):
+    """The dlt resources of one Ads extract, read from the tables `split` built."""
+    stamp = ingested_at_column(ingested_at)
+
+    @dlt.resource(
+        name="ads_performance",
+        merge_key="report_date",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        columns={"is_window_tombstone": {"hard_delete": True}},
+    )
+    def current():
+        yield from arrow_batches(con, f"select *, {stamp} from ads_current")
+
+    @dlt.resource(name="ads_performance_history", write_disposition="append")
+    def history():
+        yield from arrow_batches(con, f"select *, {stamp} from ads_accepted")
+
+    @dlt.resource(name="ads_load_windows", write_disposition="append")
+    def windows():
+        if counts["window"]:
+            start, end = counts["window"]
+            yield pa.table({
+                "window_start": pa.array([start], pa.date32()),
+                "window_end": pa.array([end], pa.date32()),
+                "since": pa.array([since], pa.date32()),
+                "rows_loaded": pa.array([counts["loaded"]], pa.int64()),
+                "ingested_at": pa.array([ingested_at], pa.timestamp("us", tz="UTC")),
+            })
+
+    @dlt.resource(name="ads_rejected_records", table_name="rejected_records",
+                  write_disposition="append")
+    def rejected():
+        yield from rejected_batches(con, "ads_checked", NAME, CONTRACT_VERSION, ingested_at)
+
+    return current, history, windows, rejected

@@ -1,0 +1,139 @@
+"""The CRM API: opportunities with their stage, amount and UTMs.
+
+Raw tables (dataset `raw`):
+- `crm_opportunities`: the current version of each opportunity, merged (upsert) on
+  `opportunity_id`, so a stage progression updates the old row (CONTRACT §3).
+- `crm_opportunities_history`: every accepted version of every load (append only). dbt reads it
+  to find the report days an updated opportunity used to count on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dlt
+import duckdb
+
+from load.records import arrow_batches, ingested_at_column, rejected_batches
+
+NAME = "crm"
+LIST_PATH = ("external", "crm", "opportunities")
+CONTRACT_VERSION = "crm.v1"
+RECORDS = "crm_records"
+
+# RFC 3339 (Z or offset, fractional seconds), a naive timestamp (UTC) or a bare date.
+TIMESTAMP_PATTERN = (
+    r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?"
+)
+
+CHECK_SQL = f"""
+create or replace table crm_checked as
+with fields as (
+    select
+        rowid as record_index,
+        rec,
+        json_type(rec) = 'OBJECT' as is_object,
+        id_text(rec, 'opportunity_id') as opportunity_id,
+        rec ->> 'contact_email' as contact_email,
+        rec ->> 'stage' as stage,
+        number_value(rec, 'amount') as amount,
+        trim_ws(rec ->> 'created_at') as created_at,
+        rec ->> 'utm_campaign' as utm_campaign,
+        rec ->> 'utm_source' as utm_source,
+        rec ->> 'utm_medium' as utm_medium
+    from {RECORDS}
+),
+
+typed as (
+    select
+        *,
+        case when regexp_full_match(created_at, '{TIMESTAMP_PATTERN}')
+            then try_cast(created_at as timestamptz)
+        end as created_at_utc
+    from fields
+)
+
+select
+    *,
+    cast(timezone(getvariable('reporting_timezone'), created_at_utc) as date) as report_date,
+    case when not is_object then 'record is not a JSON object' else nullif(concat_ws('; ',
+        case when coalesce(opportunity_id, '') = ''
+            then 'opportunity_id is missing or blank' end,
+        case when coalesce(created_at, '') = '' then 'created_at is missing or empty'
+            when created_at_utc is null
+                then 'created_at is not a valid timestamp: ' || quoted(rec, 'created_at')
+        end,
+        case when not_a_number(rec, 'amount')
+            then 'amount is not a number: ' || quoted(rec, 'amount') end
+    ), '') end as reason
+from typed
+"""
+
+
+def split(
+    con: duckdb.DuckDBPyConnection, since: dt.date | None, reporting_timezone: str
+) -> dict[str, object]:
+    """Build the accepted (deduplicated) and rejected tables; return the counts."""
+    con.execute("set variable reporting_timezone = ?", [reporting_timezone])
+    con.execute(CHECK_SQL)
+    con.execute(
+        """
+        create or replace table crm_accepted as
+        select
+            opportunity_id, contact_email, stage, amount, created_at,
+            utm_campaign, utm_source, utm_medium, record_index
+        from crm_checked
+        where reason is null and (report_date >= $since or $since is null)
+        """,
+        {"since": since},
+    )
+    counts = con.execute(
+        """
+        select
+            count(*),
+            count(*) filter (where reason is not null),
+            count(*) filter (where reason is null and report_date < $since)
+        from crm_checked
+        """,
+        {"since": since},
+    ).fetchone()
+    loaded = con.execute("select count(*) from crm_accepted").fetchone()[0]
+    return {
+        "received": counts[0],
+        "rejected": counts[1],
+        "skipped_before_since": counts[2],
+        "loaded": loaded,
+    }
+
+
+@dlt.source(name="crm")
+def crm_source(con: duckdb.DuckDBPyConnection, ingested_at: dt.datetime):
+    """The dlt resources of one CRM extract, read from the tables `split` built."""
+    stamp = ingested_at_column(ingested_at)
+
+    @dlt.resource(
+        name="crm_opportunities",
+        primary_key="opportunity_id",
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+    )
+    def current():
+        # Last version wins inside one payload: the latest record of each opportunity.
+        yield from arrow_batches(
+            con,
+            f"""
+            select *, {stamp} from crm_accepted
+            qualify row_number() over (
+                partition by opportunity_id order by record_index desc) = 1
+            """,
+        )
+
+    @dlt.resource(name="crm_opportunities_history", write_disposition="append")
+    def history():
+        yield from arrow_batches(con, f"select *, {stamp} from crm_accepted")
+
+    @dlt.resource(name="crm_rejected_records", table_name="rejected_records",
+                  write_disposition="append")
+    def rejected():
+        yield from rejected_batches(con, "crm_checked", NAME, CONTRACT_VERSION, ingested_at)
+
+    return current, history, rejected
