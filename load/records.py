@@ -81,7 +81,13 @@ def arrow_batches(con: duckdb.DuckDBPyConnection, query: str):
     """
     cursor = con.cursor()
     try:
-        yield from cursor.sql(query).to_arrow_reader(ARROW_BATCH_ROWS)
+        reader = cursor.sql(query).to_arrow_reader(ARROW_BATCH_ROWS)
+        empty = True
+        for batch in reader:
+            empty = False
+            yield batch
+        if empty:  # an empty table still creates the raw table, so dbt always finds it
+            yield reader.schema.empty_table()
     finally:
         cursor.close()
 

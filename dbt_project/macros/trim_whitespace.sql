@@ -1,0 +1,19 @@
+{#- Removes leading and trailing white space of every kind: spaces, tabs, line breaks and the
+    Unicode spaces (the same set as Python's str.strip(), which the loader uses for keys). -#}
+{% macro trim_whitespace(expression) -%}
+    {{ return(adapter.dispatch('trim_whitespace', 'admira')(expression)) }}
+{%- endmacro %}
+
+{% macro default__trim_whitespace(expression) -%}
+    trim({{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__trim_whitespace(expression) -%}
+    {%- set code_points = [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, 8192, 8193, 8194,
+        8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288] -%}
+    trim({{ expression }}, {% for c in code_points %}chr({{ c }}){{ " || " if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{% macro spark__trim_whitespace(expression) -%}
+    regexp_replace({{ expression }}, '^[\\s\\p{Z}\\x{85}]+|[\\s\\p{Z}\\x{85}]+$', '')
+{%- endmacro %}

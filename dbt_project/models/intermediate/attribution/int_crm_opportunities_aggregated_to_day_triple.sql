@@ -1,0 +1,28 @@
+with
+
+opportunities as (
+
+    select * from {{ ref('stg_crm__opportunities') }}
+
+),
+
+final as (
+
+    select
+        report_date,
+        utm_campaign,
+        utm_source,
+        utm_medium,
+        count(*) as leads,
+        sum(case when stage in ('opportunity', 'closed_won', 'closed_lost') then 1 else 0 end)
+            as opportunities,
+        sum(case when stage = 'closed_won' then 1 else 0 end) as closed_won,
+        sum(case when stage = 'closed_won' then amount else 0 end) as revenue,
+        max(load_id) as load_id
+
+    from opportunities
+    group by report_date, utm_campaign, utm_source, utm_medium
+
+)
+
+select * from final

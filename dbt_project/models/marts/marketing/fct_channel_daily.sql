@@ -1,0 +1,55 @@
+with
+
+campaign_days as (
+
+    select * from {{ ref('fct_campaign_daily') }}
+    {% if is_incremental() %}
+    where {{ days_to_rebuild_condition(this) }}
+    {% endif %}
+
+),
+
+summed as (
+
+    select
+        report_date,
+        channel,
+        sum(clicks) as clicks,
+        sum(impressions) as impressions,
+        sum(cost) as cost,
+        sum(leads) as leads,
+        sum(opportunities) as opportunities,
+        sum(closed_won) as closed_won,
+        sum(revenue) as revenue,
+        max(source_load_id) as source_load_id
+
+    from campaign_days
+    group by report_date, channel
+
+),
+
+final as (
+
+    select
+        report_date,
+        channel,
+        clicks,
+        impressions,
+        cost,
+        leads,
+        opportunities,
+        closed_won,
+        revenue,
+        {{ safe_divide('cost', 'clicks') }} as cpc,
+        {{ safe_divide('cost', 'leads') }} as cpa,
+        {{ safe_divide('opportunities', 'leads') }} as cvr_lead_to_opp,
+        {{ safe_divide('closed_won', 'opportunities') }} as cvr_opp_to_won,
+        {{ safe_divide('revenue', 'cost') }} as roas,
+        source_load_id
+
+    from summed
+
+)
+
+select * from final
+order by report_date, channel

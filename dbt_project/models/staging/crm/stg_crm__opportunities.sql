@@ -1,0 +1,60 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'crm_opportunities') }}
+
+),
+
+renamed as (
+
+    select
+        {{ trim_whitespace('opportunity_id') }} as opportunity_id,
+        {{ hash_email('contact_email') }} as contact_email_hash,
+        coalesce(nullif(lower({{ trim_whitespace('stage') }}), ''), 'unknown') as stage,
+        {{ clamp_non_negative('amount') }} as amount,
+        {{ report_date('created_at') }} as report_date,
+        {{ normalize_utm('utm_campaign') }} as utm_campaign,
+        {{ normalize_utm('utm_source') }} as utm_source,
+        {{ normalize_utm('utm_medium') }} as utm_medium,
+        _dlt_load_id as load_id,
+        record_index,
+        ingested_at
+
+    from source
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by opportunity_id
+            order by load_id desc, record_index desc
+        ) as version_rank
+
+    from renamed
+
+),
+
+final as (
+
+    select
+        opportunity_id,
+        contact_email_hash,
+        stage,
+        amount,
+        report_date,
+        utm_campaign,
+        utm_source,
+        utm_medium,
+        load_id,
+        ingested_at
+
+    from ranked
+    where version_rank = 1
+
+)
+
+select * from final
