@@ -5,7 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DBT_FLAGS := --project-dir dbt_project --profiles-dir .
-DBT_VARS := $(if $(SINCE),--vars '{since: "$(SINCE)"}')
 ROWS ?= 1000000
 
 .PHONY: install run load build summary test lint docs bench clean
@@ -29,10 +28,10 @@ load: install
 	$(BIN)/python -m load $(if $(SINCE),--since $(SINCE))
 
 build: install
-	$(BIN)/dbt build $(DBT_FLAGS) $(DBT_VARS) $(if $(FULL_REFRESH),--full-refresh)
+	$(BIN)/python -m admira.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
 
 summary: install
-	$(BIN)/python -m load.summary
+	$(BIN)/python -m admira.summary
 
 test: install
 	$(BIN)/pytest

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 
 from load.config import Settings
-from load.lock import WarehouseBusy
+from admira.lock import WarehouseBusy
 from load.pipeline import LoadFailed, run
 
 
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     except (WarehouseBusy, LoadFailed) as exc:
         print(f"load failed: {exc}", file=sys.stderr)
         return 2
-    print(f"Load {summary.get('load_id') or '(nothing landed)'} into {settings.duckdb_path}")
+    print(f"Load {summary.get('load_id') or '(nothing landed)'} into {settings.paths.duckdb_path}")
     for name, result in summary["sources"].items():
         if result["status"] != "ok":
             print(f"  {name:<4} FAILED: {result['error']}")

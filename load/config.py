@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from admira.paths import WarehousePaths
+
 SAMPLE_DIR = Path(__file__).parent / "sample"
 
 
@@ -26,8 +28,7 @@ def _float(name: str, default: float) -> float:
 class Settings:
     ads_url: str
     crm_url: str
-    duckdb_path: Path
-    state_dir: Path
+    paths: WarehousePaths
     metrics_path: Path
     reporting_timezone: str
     http_timeout_seconds: float
@@ -37,14 +38,12 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        duckdb_path = Path(os.environ.get("DUCKDB_PATH") or "warehouse.duckdb").resolve()
-        state_dir = Path(os.environ.get("ADMIRA_STATE_DIR") or duckdb_path.parent / ".admira")
-        metrics_path = Path(os.environ.get("INGEST_METRICS_PATH") or state_dir / "ingest.prom")
+        paths = WarehousePaths.from_env()
+        metrics_path = Path(os.environ.get("INGEST_METRICS_PATH") or paths.state_dir / "ingest.prom")
         return cls(
             ads_url=os.environ.get("ADS_API_URL") or str(SAMPLE_DIR / "ads.json"),
             crm_url=os.environ.get("CRM_API_URL") or str(SAMPLE_DIR / "crm.json"),
-            duckdb_path=duckdb_path,
-            state_dir=state_dir.resolve(),
+            paths=paths,
             metrics_path=metrics_path.resolve(),
             reporting_timezone=os.environ.get("REPORTING_TIMEZONE") or "UTC",
             http_timeout_seconds=_float("HTTP_TIMEOUT_SECONDS", 30.0),

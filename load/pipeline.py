@@ -23,7 +23,7 @@ import duckdb
 from load.config import Settings
 from load.envelope import PayloadError, copy_list, locate_records
 from load.http_client import Fetcher, SourceError, is_http, redact, with_query
-from load.lock import warehouse_lock
+from admira.lock import warehouse_lock
 from load.observability import IngestMetrics, log, write_atomically
 from load.records import append_records, create_record_table, work_area
 from load.sources import ads, crm
@@ -64,8 +64,8 @@ def run(settings: Settings, since: dt.date | None = None) -> dict:
     ingested_at = dt.datetime.now(dt.UTC)
     metrics = IngestMetrics(settings.metrics_path)
     summary: dict = {"ingested_at": ingested_at.isoformat(), "since": since, "sources": {}}
-    with warehouse_lock(settings.state_dir, "load"):
-        workdir = Path(tempfile.mkdtemp(prefix="load-", dir=_ensure(settings.state_dir)))
+    with warehouse_lock(settings.paths.state_dir, "load"):
+        workdir = Path(tempfile.mkdtemp(prefix="load-", dir=_ensure(settings.paths.state_dir)))
         con = work_area(workdir / "spill")
         fetcher = Fetcher(settings, metrics)
         try:
@@ -104,7 +104,7 @@ def run(settings: Settings, since: dt.date | None = None) -> dict:
             "ok" if all(r["status"] == "ok" for r in summary["sources"].values()) else "failed"
         )
         write_atomically(
-            settings.state_dir / "last_load.json", json.dumps(summary, default=str, indent=2)
+            settings.paths.state_dir / "last_load.json", json.dumps(summary, default=str, indent=2)
         )
     return summary
 
@@ -166,9 +166,9 @@ def _land(settings: Settings, dlt_sources: list) -> str:
     """Hand the validated Arrow batches to dlt; return the load id."""
     pipeline = dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
-        destination=dlt.destinations.duckdb(str(settings.duckdb_path)),
+        destination=dlt.destinations.duckdb(str(settings.paths.duckdb_path)),
         dataset_name=RAW_DATASET,
-        pipelines_dir=str(settings.state_dir / "pipelines"),
+        pipelines_dir=str(settings.paths.state_dir / "pipelines"),
     )
     try:
         info = pipeline.run(dlt_sources)
@@ -177,7 +177,7 @@ def _land(settings: Settings, dlt_sources: list) -> str:
         while cause.__cause__ is not None:
             cause = cause.__cause__
         raise LoadFailed(
-            f"landing the data in {redact(str(settings.duckdb_path))} failed: "
+            f"landing the data in {redact(str(settings.paths.duckdb_path))} failed: "
             f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
         ) from exc
     return info.loads_ids[-1] if info.loads_ids else ""

@@ -1,0 +1,74 @@
+"""`make build`: `dbt build` under the warehouse lock, then publish the read-only snapshot.
+
+Plain `dbt build` works too (with the venv active); this wrapper adds the lock that keeps a load
+and a build from writing at once, the snapshot for readers, and a record of the last build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+from admira.lock import WarehouseBusy, warehouse_lock
+from admira.paths import WarehousePaths
+from admira.snapshot import publish
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+def dbt_args(command: str, since: dt.date | None = None, full_refresh: bool = False) -> list[str]:
+    args = [command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(REPO_ROOT)]
+    if since:
+        args += ["--vars", json.dumps({"since": since.isoformat()})]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args
+
+
+def build(
+    paths: WarehousePaths, since: dt.date | None = None, full_refresh: bool = False
+) -> bool:
+    """Run dbt build; on success publish the snapshot. Returns whether it succeeded."""
+    from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
+
+    started = time.time()
+    with warehouse_lock(paths.state_dir, "build"):
+        result = dbtRunner().invoke(dbt_args("build", since, full_refresh))
+        ok = bool(result.success)
+        if ok:
+            publish(paths.duckdb_path, paths.snapshot_path)
+        record = {
+            "status": "ok" if ok else "failed",
+            "finished_at": time.time(),
+            "duration_seconds": round(time.time() - started, 3),
+            "since": since.isoformat() if since else None,
+            "full_refresh": full_refresh,
+            "snapshot": str(paths.snapshot_path) if ok else None,
+        }
+        (paths.state_dir / "last_build.json").write_text(json.dumps(record, indent=2))
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m admira.build", description=__doc__)
+    parser.add_argument("--since", type=dt.date.fromisoformat, help="rebuild days on and after")
+    parser.add_argument("--full-refresh", action="store_true", help="rebuild every day")
+    args = parser.parse_args(argv)
+    paths = WarehousePaths.from_env()
+    try:
+        ok = build(paths, args.since, args.full_refresh)
+    except WarehouseBusy as exc:
+        print(f"build refused: {exc}", file=sys.stderr)
+        return 2
+    if ok:
+        print(f"Published the read-only snapshot: {paths.snapshot_path}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
