@@ -30,6 +30,14 @@ def dbt_args(command: str, since: dt.date | None = None, full_refresh: bool = Fa
     return args
 
 
+def release_duckdb() -> None:
+    """dbt-duckdb keeps the database open in the process after a run; close it so that the
+    snapshot copy, a later load or a reader in this process can open the file."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    DuckDBConnectionManager.close_all_connections()
+
+
 def build(
     paths: WarehousePaths, since: dt.date | None = None, full_refresh: bool = False
 ) -> bool:
@@ -38,7 +46,10 @@ def build(
 
     started = time.time()
     with warehouse_lock(paths.state_dir, "build"):
-        result = dbtRunner().invoke(dbt_args("build", since, full_refresh))
+        try:
+            result = dbtRunner().invoke(dbt_args("build", since, full_refresh))
+        finally:
+            release_duckdb()
         ok = bool(result.success)
         if ok:
             publish(paths.duckdb_path, paths.snapshot_path)
