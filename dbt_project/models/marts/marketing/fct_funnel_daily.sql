@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_days_touched_by_loads') }}  (read by days_to_rebuild_condition)
 with
 
 ads_groups as (
