@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DBT_FLAGS := --project-dir dbt_project --profiles-dir .
 ROWS ?= 1000000
 
-.PHONY: install run load build summary test lint docs bench clean
+.PHONY: install run load build summary test lint docs docs-serve report bench clean
 
 install: $(STAMP)
 
@@ -39,9 +39,17 @@ test: install
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
+# The static dbt docs site (one HTML file); under the warehouse lock, as it reads the catalog.
 docs: install
-	$(BIN)/dbt docs generate --static $(DBT_FLAGS)
-	@echo "Docs site: $(CURDIR)/dbt_project/target/static_index.html"
+	$(BIN)/python -m admira.docs_site
+
+# Serve it on 127.0.0.1:DOCS_PORT (default 8081, beside the service's PORT 8080).
+docs-serve: docs
+	$(BIN)/python -m admira.docs_server
+
+# The KPI report, one static HTML page from the published snapshot (REPORT_PATH).
+report: install
+	$(BIN)/python -m report
 
 bench: install
 	$(BIN)/python -m bench --rows $(ROWS)

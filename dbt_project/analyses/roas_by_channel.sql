@@ -1,0 +1,10 @@
+-- Spend, closed-won revenue and ROAS per channel over the whole period: sum, then divide.
+-- Channel '' is the CRM with no Ads that day (revenue without spend, so no ROAS).
+select
+    channel,
+    sum(cost) as spend,
+    sum(revenue) as revenue,
+    sum(revenue) / nullif(sum(cost), 0) as roas
+from {{ ref('fct_channel_daily') }}
+group by channel
+order by roas desc nulls last;

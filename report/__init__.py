@@ -1,0 +1,1 @@
+"""The KPI report: one static HTML page drawn from the published marts (`python -m report`)."""

@@ -1,0 +1,261 @@
+"""What the report shows, read from the marts with SQL (sum, then divide; never average ratios).
+
+Every number on the page comes from one of these queries over the published read-only
+snapshot, so the page agrees with what an analyst gets from the same marts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+MARTS = ("marts.fct_campaign_daily", "marts.fct_funnel_daily", "marts.fct_channel_daily")
+# Above this many days the over-time charts use weeks: daily lines get unreadable.
+MAX_DAYS_PER_DAY_GRAIN = 120
+RANKED_CAMPAIGNS = 5  # how many campaigns the top and the bottom by ROAS each show
+
+
+@dataclass(frozen=True)
+class Totals:
+    first_day: dt.date | None
+    last_day: dt.date | None
+    spend: float
+    clicks: float
+    leads: float
+    opportunities: float
+    closed_won: float
+    revenue: float
+    cpa: float | None
+    roas: float | None
+
+
+@dataclass(frozen=True)
+class ChannelTotals:
+    channel: str  # '' is the unattributed CRM (no Ads row that day and UTM triple)
+    spend: float
+    clicks: float
+    leads: float
+    closed_won: float
+    revenue: float
+    cpa: float | None
+    roas: float | None
+
+
+@dataclass(frozen=True)
+class ChannelPeriod:
+    """A channel in one period; every channel has a row for every period (0 when idle)."""
+
+    period: dt.date  # the day, or the Monday of the week
+    channel: str
+    spend: float
+    leads: float
+    revenue: float
+    roas_to_date: float | None  # revenue / spend summed from the first period to this one
+
+
+@dataclass(frozen=True)
+class CampaignFunnel:
+    utm_campaign: str
+    leads: int
+    opportunities: int
+    closed_won: int
+    revenue: float
+    cvr_lead_to_opp: float | None
+    cvr_opp_to_won: float | None
+
+
+@dataclass(frozen=True)
+class CampaignRoas:
+    channel: str
+    campaign_id: str
+    utm_campaigns: str
+    spend: float
+    revenue: float
+    roas: float
+
+
+@dataclass(frozen=True)
+class MartRows:
+    relation: str
+    rows: int
+    first_day: dt.date | None
+    last_day: dt.date | None
+
+
+@dataclass(frozen=True)
+class Kpis:
+    totals: Totals
+    channels: list[ChannelTotals]
+    grain: str  # "day" or "week": the period of `over_time`
+    over_time: list[ChannelPeriod]
+    funnel: list[CampaignFunnel]
+    top_campaigns: list[CampaignRoas]
+    bottom_campaigns: list[CampaignRoas]
+    marts: list[MartRows]
+    rejected: dict[str, int]  # source -> rejected records in audit.rejected_records
+
+
+def read_kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
+    """Run every query of the report on an open (read-only) connection to the marts."""
+    totals = Totals(*con.execute(TOTALS_SQL).fetchone())
+    days = (totals.last_day - totals.first_day).days + 1 if totals.first_day else 0
+    grain = "day" if days <= MAX_DAYS_PER_DAY_GRAIN else "week"
+    ranked = [CampaignRoas(*row) for row in con.execute(CAMPAIGN_ROAS_SQL).fetchall()]
+    top = ranked[:RANKED_CAMPAIGNS]
+    bottom = [c for c in ranked[-RANKED_CAMPAIGNS:] if c not in top]
+    return Kpis(
+        totals=totals,
+        channels=[ChannelTotals(*row) for row in con.execute(CHANNELS_SQL).fetchall()],
+        grain=grain,
+        over_time=[ChannelPeriod(*row) for row in con.execute(OVER_TIME_SQL, [grain]).fetchall()],
+        funnel=[CampaignFunnel(*row) for row in con.execute(FUNNEL_SQL).fetchall()],
+        top_campaigns=top,
+        bottom_campaigns=bottom,
+        marts=[
+            MartRows(
+                mart,
+                *con.execute(
+                    f"select count(*), min(report_date), max(report_date) from {mart}"
+                ).fetchone(),
+            )
+            for mart in MARTS
+        ],
+        rejected=dict(
+            con.execute(
+                "select source, count(*) from audit.rejected_records group by source order by 1"
+            ).fetchall()
+        ),
+    )
+
+
+TOTALS_SQL = """
+select
+    min(report_date),
+    max(report_date),
+    coalesce(sum(cost), 0),
+    coalesce(sum(clicks), 0),
+    coalesce(sum(leads), 0),
+    coalesce(sum(opportunities), 0),
+    coalesce(sum(closed_won), 0),
+    coalesce(sum(revenue), 0),
+    sum(cost) / nullif(sum(leads), 0),
+    sum(revenue) / nullif(sum(cost), 0)
+from marts.fct_channel_daily
+"""
+
+CHANNELS_SQL = """
+select
+    channel,
+    sum(cost) as spend,
+    sum(clicks) as clicks,
+    sum(leads) as leads,
+    sum(closed_won) as closed_won,
+    sum(revenue) as revenue,
+    sum(cost) / nullif(sum(leads), 0) as cpa,
+    sum(revenue) / nullif(sum(cost), 0) as roas
+from marts.fct_channel_daily
+group by channel
+order by spend desc, channel
+"""
+
+# Dense: every channel in every period (a channel with no row that day spent 0), so lines do
+# not bridge idle days and the running ROAS carries over them.
+OVER_TIME_SQL = """
+with
+
+channel_days as (
+
+    select * from marts.fct_channel_daily
+
+),
+
+per_period as (
+
+    select
+        cast(date_trunc($1, report_date) as date) as period,
+        channel,
+        sum(cost) as spend,
+        sum(leads) as leads,
+        sum(revenue) as revenue
+    from channel_days
+    group by period, channel
+
+),
+
+periods as (
+
+    select distinct period from per_period
+
+),
+
+channels as (
+
+    select distinct channel from per_period
+
+),
+
+dense as (
+
+    select
+        periods.period,
+        channels.channel,
+        coalesce(per_period.spend, 0) as spend,
+        coalesce(per_period.leads, 0) as leads,
+        coalesce(per_period.revenue, 0) as revenue
+    from periods
+    cross join channels
+    left join per_period
+        on per_period.period = periods.period
+        and per_period.channel = channels.channel
+
+),
+
+final as (
+
+    select
+        period,
+        channel,
+        spend,
+        leads,
+        revenue,
+        sum(revenue) over to_date / nullif(sum(spend) over to_date, 0) as roas_to_date
+    from dense
+    window to_date as (partition by channel order by period)
+
+)
+
+select * from final
+order by period, channel
+"""
+
+FUNNEL_SQL = """
+select
+    utm_campaign,
+    sum(leads) as leads,
+    sum(opportunities) as opportunities,
+    sum(closed_won) as closed_won,
+    sum(revenue) as revenue,
+    sum(opportunities) / nullif(sum(leads), 0) as cvr_lead_to_opp,
+    sum(closed_won) / nullif(sum(opportunities), 0) as cvr_opp_to_won
+from marts.fct_funnel_daily
+group by utm_campaign
+order by leads desc, utm_campaign
+"""
+
+# Campaigns with spend only (ROAS needs a cost), best first; ties broken by name.
+CAMPAIGN_ROAS_SQL = """
+select
+    channel,
+    campaign_id,
+    string_agg(distinct utm_campaign, ', ' order by utm_campaign) as utm_campaigns,
+    sum(cost) as spend,
+    sum(revenue) as revenue,
+    sum(revenue) / sum(cost) as roas
+from marts.fct_campaign_daily
+where channel <> ''
+group by channel, campaign_id
+having sum(cost) > 0
+order by roas desc, channel, campaign_id
+"""
