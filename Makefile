@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DBT_FLAGS := --project-dir dbt_project --profiles-dir .
 ROWS ?= 1000000
 
-.PHONY: install run load build summary test lint docs docs-serve report bench clean
+.PHONY: install run load build summary serve test lint docs docs-serve report bench clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ build: install
 
 summary: install
 	$(BIN)/python -m admira.summary
+
+# The HTTP service on HOST:PORT (default 127.0.0.1:8080); it reads the published snapshot.
+serve: install
+	$(BIN)/python -m service
 
 test: install
 	$(BIN)/pytest

@@ -1,0 +1,84 @@
+"""`/metrics`: the loader's Prometheus text file, then the service's own registry.
+
+The loader rewrites its file atomically after every run (`ingest_requests_total`,
+`ingest_failures_total`, `ingest_latency_seconds`, `ingest_last_success_timestamp_seconds`);
+the service passes it on unchanged, so one scrape sees both. The service adds its request
+counter and latency histogram, its ingest runs, and when the data was last loaded and built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics import disable_created_metrics
+from prometheus_client.registry import Collector
+
+from service.freshness import freshness
+
+disable_created_metrics()  # one series per counter; the *_created twins only add noise
+
+
+class _FreshnessCollector(Collector):
+    """Read at scrape time, so the gauges follow runs made by the service or by cron."""
+
+    def __init__(self, prom_path: Path, snapshot_path: Path) -> None:
+        self.prom_path = prom_path
+        self.snapshot_path = snapshot_path
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        fresh = freshness(self.prom_path, self.snapshot_path)
+        load = GaugeMetricFamily(
+            "admira_last_successful_load_timestamp_seconds",
+            "When every source had last loaded successfully (the stalest source's success).",
+        )
+        build = GaugeMetricFamily(
+            "admira_last_successful_build_timestamp_seconds",
+            "When the snapshot the service reads was published by a successful build.",
+        )
+        if fresh.last_load is not None:
+            load.add_metric([], fresh.last_load)
+        if fresh.last_build is not None:
+            build.add_metric([], fresh.last_build)
+        yield load
+        yield build
+
+
+class ServiceMetrics:
+    def __init__(self, ingest_metrics_path: Path, snapshot_path: Path) -> None:
+        self.ingest_metrics_path = ingest_metrics_path
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "admira_http_requests",
+            "HTTP requests answered by the service, by route template, method and status.",
+            ["route", "method", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "admira_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route template and method.",
+            ["route", "method"],
+            registry=self.registry,
+        )
+        self.ingest_runs = Counter(
+            "admira_ingest_runs",
+            "Ingest runs (load + build) started by the service, by outcome.",
+            ["status"],
+            registry=self.registry,
+        )
+        self.registry.register(_FreshnessCollector(ingest_metrics_path, snapshot_path))
+
+    def observe(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.requests.labels(route, method, str(status)).inc()
+        self.latency.labels(route, method).observe(seconds)
+
+    def render(self) -> str:
+        try:
+            loader = self.ingest_metrics_path.read_text()
+        except FileNotFoundError:
+            loader = ""  # no load has run yet: the ingest_* families appear after the first
+        if loader and not loader.endswith("\n"):
+            loader += "\n"
+        return loader + generate_latest(self.registry).decode()
