@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 
 import duckdb
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_httpserver import HTTPServer
-from service_harness import ServiceProcess, Sink, assert_no_email
+from service_harness import REPO_ROOT, SERVICE_VARIABLES, ServiceProcess, Sink, assert_no_email
 
 # The check value of the issue: key admira_secret_example, body [] -> this signature.
 SECRET = "admira_secret_example"
@@ -411,3 +413,43 @@ def test_the_service_log_holds_no_email_or_secret(served):
     text = service.log_path.read_text()
     assert_no_email(text, "the service log")
     assert SECRET not in text
+
+
+def test_readyz_is_503_when_the_data_is_older_than_the_limit(served):
+    _, warehouse, _ = served
+    root = warehouse.root / "strict"
+    root.mkdir()
+    strict = ServiceProcess(
+        root, DUCKDB_PATH=str(warehouse.paths.duckdb_path), READY_MAX_AGE_SECONDS="1"
+    ).start()
+    try:
+        built_at = os.stat(warehouse.paths.snapshot_path).st_mtime
+        time.sleep(max(0.0, built_at + 1.5 - time.time()))
+        response = strict.get("/readyz")
+    finally:
+        strict.stop()
+    assert response.status_code == 503
+    body = response.json()
+    assert body["failed"] == ["last_load", "last_build"]
+    assert "older than the 1s limit" in body["checks"]["last_build"]["detail"]
+    assert body["checks"]["marts"]["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("PORT", "eighty"), ("READY_MAX_AGE_SECONDS", "soon"), ("SINK_MAX_RETRIES", "-1")],
+)
+def test_a_bad_setting_stops_the_service_with_a_clear_message(tmp_path, variable, value):
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
+    env.update(DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"), **{variable: value})
+    result = subprocess.run(
+        [sys.executable, "-m", "service"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert f"{variable}={value!r}" in result.stderr
+    assert "Traceback" not in result.stderr
