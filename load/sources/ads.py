@@ -155,15 +155,16 @@ def ads_source(
 
     @dlt.resource(name="ads_load_windows", write_disposition="append")
     def windows():
-        if counts["window"]:
-            start, end = counts["window"]
-            yield pa.table({
-                "window_start": pa.array([start], pa.date32()),
-                "window_end": pa.array([end], pa.date32()),
-                "since": pa.array([since], pa.date32()),
-                "rows_loaded": pa.array([counts["loaded"]], pa.int64()),
-                "ingested_at": pa.array([ingested_at], pa.timestamp("us", tz="UTC")),
-            })
+        # Always a table (empty without a window), so the raw table exists from the first load.
+        start, end = counts["window"] or (None, None)
+        rows = [0] if start else []
+        yield pa.table({
+            "window_start": pa.array([start for _ in rows], pa.date32()),
+            "window_end": pa.array([end for _ in rows], pa.date32()),
+            "since": pa.array([since for _ in rows], pa.date32()),
+            "rows_loaded": pa.array([counts["loaded"] for _ in rows], pa.int64()),
+            "ingested_at": pa.array([ingested_at for _ in rows], pa.timestamp("us", tz="UTC")),
+        })
 
     @dlt.resource(name="ads_rejected_records", table_name="rejected_records",
                   write_disposition="append")
