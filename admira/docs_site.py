@@ -42,14 +42,18 @@ def generate(paths: WarehousePaths) -> DocsSite:
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
     with_catalog = paths.duckdb_path.exists()
-    args = ["docs", "generate", "--static", "--project-dir", str(PROJECT_DIR)]
-    args += ["--profiles-dir", str(REPO_ROOT)]
+    where = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(REPO_ROOT)]
+    steps = [["docs", "generate", "--static", *where]]
     if not with_catalog:
-        # Compiling would open (and so create) an empty warehouse file: describe the project only.
-        args += ["--empty-catalog", "--no-compile"]
+        # Compiling would open (and so create) an empty warehouse file: describe the project
+        # only, from the manifest that `dbt parse` writes without opening the database.
+        steps = [["parse", *where], [*steps[0], "--empty-catalog", "--no-compile"]]
     with warehouse_lock(paths.state_dir, "docs"):
         try:
-            result = dbtRunner().invoke(args)
+            for args in steps:
+                result = dbtRunner().invoke(args)
+                if not result.success:
+                    break
         finally:
             release_duckdb()
     page = target_dir() / STATIC_PAGE

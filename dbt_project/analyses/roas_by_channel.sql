@@ -2,9 +2,9 @@
 -- Channel '' is the CRM with no Ads that day (revenue without spend, so no ROAS).
 select
     channel,
-    sum(cost) as spend,
-    sum(revenue) as revenue,
-    sum(revenue) / nullif(sum(cost), 0) as roas
+    round(sum(cost), 2) as spend,
+    round(sum(revenue), 2) as revenue,
+    round(sum(revenue) / nullif(sum(cost), 0), 2) as roas
 from {{ ref('fct_channel_daily') }}
 group by channel
-order by roas desc nulls last;
+order by roas desc nulls last, channel;

@@ -1,10 +1,10 @@
--- Cost per lead per channel and ISO week: what a new lead costs, week by week.
+-- Cost per lead per channel and week (weeks start on Monday): what a new lead costs.
 select
-    date_trunc('week', report_date) as week,
+    cast(date_trunc('week', report_date) as date) as week,
     channel,
-    sum(cost) as spend,
-    sum(leads) as leads,
-    sum(cost) / nullif(sum(leads), 0) as cpa
+    round(sum(cost), 2) as spend,
+    round(sum(leads), 1) as leads,
+    round(sum(cost) / nullif(sum(leads), 0), 2) as cpa
 from {{ ref('fct_channel_daily') }}
 where channel <> ''
 group by week, channel
