@@ -71,13 +71,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full-refresh", action="store_true", help="rebuild every day")
     args = parser.parse_args(argv)
     paths = WarehousePaths.from_env()
+    started = time.monotonic()
     try:
         ok = build(paths, args.since, args.full_refresh)
     except WarehouseBusy as exc:
         print(f"build refused: {exc}", file=sys.stderr)
         return 2
+    took = time.monotonic() - started
     if ok:
-        print(f"Published the read-only snapshot: {paths.snapshot_path}")
+        print(f"Build ok in {took:.1f}s. Published the read-only snapshot: {paths.snapshot_path}")
+    else:
+        print(
+            f"Build FAILED after {took:.1f}s (the dbt errors are above). The snapshot was not "
+            f"replaced: readers keep the last good one ({paths.snapshot_path}).",
+            file=sys.stderr,
+        )
     return 0 if ok else 1
 
 
