@@ -17,6 +17,8 @@ import duckdb
 # spaces (no-break space, ideographic space, ...). The dbt macro trim_whitespace uses the same set.
 WHITESPACE_CHARS = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 ARROW_BATCH_ROWS = 250_000
+# Clicks, impressions, cost and amount at or above this magnitude are rejected as out of range.
+MAX_ABS_NUMBER = 1e15
 
 # Helpers shared by the validation SQL of every source.
 _MACROS = [
@@ -35,6 +37,9 @@ _MACROS = [
     """create or replace macro not_a_number(rec, key) as (
         coalesce(field_type(rec, key), 'NULL') <> 'NULL'
         and not coalesce(isfinite(number_value(rec, key)), false))""",
+    # A number no real account reaches: sums of such values would overflow to Inf.
+    f"""create or replace macro out_of_range(rec, key) as (
+        coalesce(abs(number_value(rec, key)) >= {MAX_ABS_NUMBER:g}, false))""",
     # Text of a scalar identifier (strings and integers); NULL for objects, lists, booleans.
     """create or replace macro id_text(rec, key) as (
         case when field_type(rec, key) in ('VARCHAR', 'BIGINT', 'UBIGINT')

@@ -62,6 +62,8 @@ D = dt.date(2025, 8, 1)
         ("ads", ads(cost={"value": 1}), "cost is not a number"),
         ("ads", ads(cost="NaN"), "cost is not a number"),
         ("ads", ads(clicks=""), "clicks is not a number"),
+        ("ads", ads(cost=1e300), "cost is out of range"),
+        ("ads", ads(clicks="1e16"), "clicks is out of range"),
         ("ads", "not an object", "record is not a JSON object"),
         ("crm", crm(opportunity_id=""), "opportunity_id is missing or blank"),
         ("crm", {k: v for k, v in crm().items() if k != "opportunity_id"},
@@ -72,6 +74,7 @@ D = dt.date(2025, 8, 1)
         ("crm", crm(created_at="infinity"), "created_at is not a valid timestamp"),
         ("crm", crm(amount="n/a"), "amount is not a number"),
         ("crm", crm(amount=[1]), "amount is not a number"),
+        ("crm", crm(amount=-1e20), "amount is out of range"),
     ],
 )
 def test_every_reject_reason_names_its_field(warehouse, source, record, field):

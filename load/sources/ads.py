@@ -63,11 +63,17 @@ select
         case when coalesce(campaign_id, '') = '' then 'campaign_id is missing or blank' end,
         case when coalesce(channel, '') = '' then 'channel is missing or blank' end,
         case when not_a_number(rec, 'clicks')
-            then 'clicks is not a number: ' || quoted(rec, 'clicks') end,
+                then 'clicks is not a number: ' || quoted(rec, 'clicks')
+            when out_of_range(rec, 'clicks')
+                then 'clicks is out of range: ' || quoted(rec, 'clicks') end,
         case when not_a_number(rec, 'impressions')
-            then 'impressions is not a number: ' || quoted(rec, 'impressions') end,
+                then 'impressions is not a number: ' || quoted(rec, 'impressions')
+            when out_of_range(rec, 'impressions')
+                then 'impressions is out of range: ' || quoted(rec, 'impressions') end,
         case when not_a_number(rec, 'cost')
-            then 'cost is not a number: ' || quoted(rec, 'cost') end
+                then 'cost is not a number: ' || quoted(rec, 'cost')
+            when out_of_range(rec, 'cost')
+                then 'cost is out of range: ' || quoted(rec, 'cost') end
     ), '') end as reason
 from typed
 """

@@ -64,7 +64,9 @@ select
                 then 'created_at is not a valid timestamp: ' || quoted(rec, 'created_at')
         end,
         case when not_a_number(rec, 'amount')
-            then 'amount is not a number: ' || quoted(rec, 'amount') end
+                then 'amount is not a number: ' || quoted(rec, 'amount')
+            when out_of_range(rec, 'amount')
+                then 'amount is out of range: ' || quoted(rec, 'amount') end
     ), '') end as reason
 from typed
 """

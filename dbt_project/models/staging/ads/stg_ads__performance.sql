@@ -10,8 +10,8 @@ renamed as (
 
     select
         report_date,
-        lower({{ trim_whitespace('channel') }}) as channel,
-        {{ trim_whitespace('campaign_id') }} as campaign_id,
+        {{ redact_email_like("lower(" ~ trim_whitespace('channel') ~ ")") }} as channel,
+        {{ redact_email_like(trim_whitespace('campaign_id')) }} as campaign_id,
         {{ normalize_utm('utm_campaign') }} as utm_campaign,
         {{ normalize_utm('utm_source') }} as utm_source,
         {{ normalize_utm('utm_medium') }} as utm_medium,

@@ -9,7 +9,7 @@ source as (
 renamed as (
 
     select
-        {{ trim_whitespace('opportunity_id') }} as opportunity_id,
+        {{ redact_email_like(trim_whitespace('opportunity_id')) }} as opportunity_id,
         {{ hash_email('contact_email') }} as contact_email_hash,
         coalesce(nullif(lower({{ trim_whitespace('stage') }}), ''), 'unknown') as stage,
         {{ clamp_non_negative('amount') }} as amount,
