@@ -6,29 +6,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from headless_chromium import Chromium, find_chromium
 
 from admira.build import build
 from admira.docs_site import generate
 from admira.paths import WarehousePaths
+from browser.headless_chromium import Chromium, find_chromium
+from browser.sample_site import SampleSite
 from load.config import Settings
 from load.pipeline import run as run_loader
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO_ROOT / "test-output" / "browser"
-
-
-@dataclass(frozen=True)
-class SampleSite:
-    paths: WarehousePaths
-    load_summary: dict
-    docs_page: Path
-    report_page: Path
-    report_stdout: str
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ import duckdb
 import pytest
 import yaml
 from analyses_sql import ANALYSES, analysis_files, as_plain_sql
-from conftest import SampleSite
+
+from browser.sample_site import SampleSite
 
 
 @pytest.fixture(scope="module")

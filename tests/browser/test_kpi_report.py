@@ -8,10 +8,11 @@ import re
 
 import duckdb
 import pytest
-from conftest import SCREENSHOTS, SampleSite
-from headless_chromium import Chromium
-from html_reading import Row, tables, visible_text
 from PIL import Image
+
+from browser.headless_chromium import Chromium
+from browser.html_reading import Row, tables, visible_text
+from browser.sample_site import SCREENSHOTS, SampleSite
 
 CHART_TITLES = (
     "Spend by channel per day",

@@ -1,0 +1,21 @@
+"""What the browser tests look at: a warehouse built from the shipped sample, its docs site and
+its KPI report, and where the screenshots go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from admira.paths import WarehousePaths
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO_ROOT / "test-output" / "browser"
+
+
+@dataclass(frozen=True)
+class SampleSite:
+    paths: WarehousePaths
+    load_summary: dict
+    docs_page: Path
+    report_page: Path
+    report_stdout: str
