@@ -27,10 +27,25 @@ CHANNELS = {
     "linkedin_ads": ("linkedin", "paid_social"),
     "bing_ads": ("bing", "cpc"),
 }
-THEMES = ["back_to_school", "summer_sale", "fall_sale", "black_friday", "brand", "retargeting",
-          "spring_launch", "webinar", "free_trial", "holiday"]
-STAGES = (["lead"] * 50 + ["opportunity"] * 22 + ["closed_won"] * 13 + ["closed_lost"] * 12
-          + ["qualified", "Closed_Won ", " LEAD"])
+THEMES = [
+    "back_to_school",
+    "summer_sale",
+    "fall_sale",
+    "black_friday",
+    "brand",
+    "retargeting",
+    "spring_launch",
+    "webinar",
+    "free_trial",
+    "holiday",
+]
+STAGES = (
+    ["lead"] * 50
+    + ["opportunity"] * 22
+    + ["closed_won"] * 13
+    + ["closed_lost"] * 12
+    + ["qualified", "Closed_Won ", " LEAD"]
+)
 BAD_RATE = 0.01
 
 
@@ -54,11 +69,22 @@ def campaigns_for(rows_per_day: int, rng: random.Random) -> list[Campaign]:
         theme = f"{THEMES[(i // 2) % len(THEMES)]}_{i // (2 * len(THEMES))}"
         if i % 2 and i > 0:  # odd campaigns reuse the previous triple on another channel
             prev = result[-1]
-            result.append(Campaign(f"C-{1000 + i}", prev.channel, prev.utm_campaign,
-                                   prev.utm_source, prev.utm_medium, round(rng.uniform(0.1, 2), 2)))
+            result.append(
+                Campaign(
+                    f"C-{1000 + i}",
+                    prev.channel,
+                    prev.utm_campaign,
+                    prev.utm_source,
+                    prev.utm_medium,
+                    round(rng.uniform(0.1, 2), 2),
+                )
+            )
             continue
-        result.append(Campaign(f"C-{1000 + i}", channel, theme, source, medium,
-                               round(rng.uniform(0.1, 2.0), 2)))
+        result.append(
+            Campaign(
+                f"C-{1000 + i}", channel, theme, source, medium, round(rng.uniform(0.1, 2.0), 2)
+            )
+        )
     return result
 
 
@@ -110,10 +136,20 @@ def ads_record(day: dt.date, campaign: Campaign, rng: random.Random) -> dict:
     elif roll < 0.037:
         record["cost"] = None
     if rng.random() < BAD_RATE:
-        record.update(rng.choice([
-            {"date": None}, {"date": "2025-13-01"}, {"date": "yesterday"}, {"campaign_id": "  "},
-            {"channel": None}, {"clicks": "abc"}, {"cost": True}, {"impressions": {"n": 1}},
-        ]))
+        record.update(
+            rng.choice(
+                [
+                    {"date": None},
+                    {"date": "2025-13-01"},
+                    {"date": "yesterday"},
+                    {"campaign_id": "  "},
+                    {"channel": None},
+                    {"clicks": "abc"},
+                    {"cost": True},
+                    {"impressions": {"n": 1}},
+                ]
+            )
+        )
     return record
 
 
@@ -158,10 +194,18 @@ def crm_record(day: dt.date, number: int, campaigns: list[Campaign], rng: random
     elif roll < 0.02:
         record["contact_email"] = f"  {record['contact_email'].upper()} "
     if rng.random() < BAD_RATE:
-        record.update(rng.choice([
-            {"created_at": ""}, {"created_at": None}, {"created_at": "not a date"},
-            {"opportunity_id": ""}, {"amount": "n/a"}, {"created_at": "2025-02-30T10:00:00Z"},
-        ]))
+        record.update(
+            rng.choice(
+                [
+                    {"created_at": ""},
+                    {"created_at": None},
+                    {"created_at": "not a date"},
+                    {"opportunity_id": ""},
+                    {"amount": "n/a"},
+                    {"created_at": "2025-02-30T10:00:00Z"},
+                ]
+            )
+        )
     return record
 
 
@@ -185,12 +229,22 @@ def generate(
     days: int,
     seed: int = 42,
     first_opportunity: int = 1,
+    campaign_seed: int | None = None,
+    sources: tuple[str, ...] = ("ads", "crm"),
 ) -> tuple[Path, Path]:
-    """Write ads.json and crm.json for `days` days from `start`; return their paths."""
+    """Write ads.json and crm.json for `days` days from `start`; return their paths.
+
+    `campaign_seed` (default `seed`) fixes the campaign universe, so a later payload (one more
+    day, a restated week) can use the same campaigns with other daily numbers. `sources` writes
+    only some of the files: each one alone is reproducible too, so they can be written in
+    parallel (the default, both in one pass, gives the bytes of the shipped sample).
+    """
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     ads_per_day = max(1, math.ceil(ads_rows / days))
-    campaigns = campaigns_for(ads_per_day, random.Random(seed))
+    campaigns = campaigns_for(
+        ads_per_day, random.Random(seed if campaign_seed is None else campaign_seed)
+    )
 
     def ads_records():
         emitted = 0
@@ -201,7 +255,11 @@ def generate(
                 yield record
                 emitted += 1
                 if rng.random() < 0.005:  # a restated duplicate: the later one wins
-                    yield {**record, "clicks": record["clicks"], "cost": round(rng.uniform(1, 99), 2)}
+                    yield {
+                        **record,
+                        "clicks": record["clicks"],
+                        "cost": round(rng.uniform(1, 99), 2),
+                    }
 
     def crm_records():
         per_day = max(1, math.ceil(crm_rows / days))
@@ -216,14 +274,19 @@ def generate(
                 number += 1
 
     ads_path, crm_path = out_dir / "ads.json", out_dir / "crm.json"
-    write_envelope(ads_path, "ads", "performance", ads_records())
-    write_envelope(crm_path, "crm", "opportunities", crm_records())
+    if "ads" in sources:
+        write_envelope(ads_path, "ads", "performance", ads_records())
+    if "crm" in sources:
+        write_envelope(crm_path, "crm", "opportunities", crm_records())
     return ads_path, crm_path
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.generate_payloads", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.generate_payloads",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--ads-rows", type=int, default=600)
     parser.add_argument("--crm-rows", type=int, default=400)
     parser.add_argument("--days", type=int, default=42)
@@ -231,8 +294,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    ads_path, crm_path = generate(args.out, args.ads_rows, args.crm_rows, args.start, args.days,
-                                  args.seed)
+    ads_path, crm_path = generate(
+        args.out, args.ads_rows, args.crm_rows, args.start, args.days, args.seed
+    )
     print(f"wrote {ads_path} and {crm_path}")
 
 

@@ -1,0 +1,373 @@
+-- The hardware anchor of the benchmark: DuckDB alone doing the job of the loader and the dbt
+-- project, on the same payload files, with the same rules (CONTRACT §2-§4), in one script.
+-- No Python touches a record: this is as fast as plain DuckDB goes on this machine.
+--
+-- bench/reference.py sets the variables before running it:
+--   loads: the loads in order, a list of {load_order, ads_path, crm_path, since}
+--   ads_paths, crm_paths: the distinct payload files (absolute paths)
+--   reporting_timezone: the IANA zone of the CRM report day
+
+set TimeZone = 'UTC';
+
+-- Every character Python's str.strip() removes (CONTRACT §2 "trim").
+create or replace macro trim_ws(s) as trim(
+    s,
+    chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(28) || chr(29) || chr(30)
+    || chr(31) || chr(32) || chr(133) || chr(160) || chr(5760) || chr(8192) || chr(8193)
+    || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200)
+    || chr(8201) || chr(8202) || chr(8232) || chr(8233) || chr(8239) || chr(8287) || chr(12288)
+);
+
+-- A number, a numeric string, or NULL (for absent, null and anything that is not a number).
+create or replace macro as_number(json_type, text) as (
+    case
+        when json_type in ('BIGINT', 'UBIGINT', 'DOUBLE') then try_cast(text as double)
+        when json_type = 'VARCHAR' then try_cast(trim_ws(text) as double)
+    end
+);
+
+-- Present, not null, and not a finite number: the record is rejected.
+create or replace macro is_not_a_number(json_type, text) as (
+    coalesce(json_type, 'NULL') <> 'NULL'
+    and not coalesce(isfinite(as_number(json_type, text)), false)
+);
+
+-- An identifier: the trimmed text of a string or an integer; NULL for anything else.
+create or replace macro as_identifier(json_type, text) as (
+    case when json_type in ('VARCHAR', 'BIGINT', 'UBIGINT') then trim_ws(text) end
+);
+
+create or replace macro utm(text) as coalesce(nullif(lower(trim_ws(text)), ''), 'unknown');
+
+create or replace macro non_negative(value) as greatest(coalesce(value, 0), 0);
+
+create or replace macro ratio(numerator, denominator) as (
+    case when coalesce(denominator, 0) = 0 then null else numerator / denominator end
+);
+
+create schema if not exists marts;
+create schema if not exists audit;
+
+create or replace temp table loads as
+select unnest(getvariable('loads'), recursive := true);
+
+-- 1. Ads: the record lists of the payloads, one row per record with its load and position.
+-- One source at a time: a payload is one JSON document, parsed whole, so this bounds memory.
+create or replace temp table documents as
+select filename, json_extract(json, '$.external.ads.performance[*]') as records
+from read_json_objects(getvariable('ads_paths'), filename = true, maximum_object_size = 4000000000);
+
+create or replace temp table ads_records as
+select
+    loads.load_order,
+    loads.since,
+    unnest(documents.records) as rec,
+    unnest(range(len(documents.records))) as record_index
+from documents
+inner join loads on documents.filename = loads.ads_path;
+
+drop table documents;
+
+-- 2. Ads: typed fields and the verdict of every record (CONTRACT §2).
+create or replace temp table ads_checked as
+with fields as (
+    select
+        load_order,
+        since,
+        record_index,
+        json_type(rec) = 'OBJECT' as is_object,
+        json_extract_string(rec, [
+            '$."date"', '$."campaign_id"', '$."channel"', '$."clicks"', '$."impressions"',
+            '$."cost"', '$."utm_campaign"', '$."utm_source"', '$."utm_medium"'
+        ]) as v,
+        json_type(rec, [
+            '$."campaign_id"', '$."channel"', '$."clicks"', '$."impressions"', '$."cost"'
+        ]) as t
+    from ads_records
+),
+
+typed as (
+    select
+        load_order,
+        since,
+        record_index,
+        is_object,
+        trim_ws(v[1]) as date_text,
+        as_identifier(t[1], v[2]) as campaign_id,
+        lower(as_identifier(t[2], v[3])) as channel,
+        as_number(t[3], v[4]) as clicks,
+        as_number(t[4], v[5]) as impressions,
+        as_number(t[5], v[6]) as cost,
+        is_not_a_number(t[3], v[4])
+        or is_not_a_number(t[4], v[5])
+        or is_not_a_number(t[5], v[6]) as has_bad_number,
+        v[7] as utm_campaign,
+        v[8] as utm_source,
+        v[9] as utm_medium
+    from fields
+)
+
+select
+    * exclude (date_text),
+    -- a day, or a timestamp truncated to its day; a missing date is rejected too
+    case
+        when regexp_full_match(date_text, '\d{4}-\d{2}-\d{2}([Tt ].*)?')
+            then try_cast(date_text as date)
+    end as report_date,
+    not is_object
+    or report_date is null
+    or coalesce(campaign_id, '') = ''
+    or coalesce(channel, '') = ''
+    or has_bad_number as is_rejected
+from typed;
+
+drop table ads_records;
+
+-- 3. CRM: the same, with the report day of created_at in the reporting time zone.
+create or replace temp table documents as
+select filename, json_extract(json, '$.external.crm.opportunities[*]') as records
+from read_json_objects(getvariable('crm_paths'), filename = true, maximum_object_size = 4000000000);
+
+create or replace temp table crm_records as
+select
+    loads.load_order,
+    loads.since,
+    unnest(documents.records) as rec,
+    unnest(range(len(documents.records))) as record_index
+from documents
+inner join loads on documents.filename = loads.crm_path;
+
+drop table documents;
+
+create or replace temp table crm_checked as
+with fields as (
+    select
+        load_order,
+        since,
+        record_index,
+        json_type(rec) = 'OBJECT' as is_object,
+        json_extract_string(rec, [
+            '$."opportunity_id"', '$."stage"', '$."amount"', '$."created_at"',
+            '$."utm_campaign"', '$."utm_source"', '$."utm_medium"'
+        ]) as v,
+        json_type(rec, ['$."opportunity_id"', '$."amount"']) as t
+    from crm_records
+),
+
+typed as (
+    select
+        load_order,
+        since,
+        record_index,
+        is_object,
+        as_identifier(t[1], v[1]) as opportunity_id,
+        v[2] as stage,
+        as_number(t[2], v[3]) as amount,
+        is_not_a_number(t[2], v[3]) as has_bad_number,
+        trim_ws(v[4]) as created_at,
+        v[5] as utm_campaign,
+        v[6] as utm_source,
+        v[7] as utm_medium
+    from fields
+),
+
+timed as (
+    select
+        *,
+        case
+            when regexp_full_match(
+                created_at,
+                '\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?'
+            )
+                then try_cast(created_at as timestamptz)
+        end as created_at_utc
+    from typed
+)
+
+select
+    *,
+    cast(timezone(getvariable('reporting_timezone'), created_at_utc) as date) as report_date,
+    not is_object
+    or coalesce(opportunity_id, '') = ''
+    or created_at_utc is null
+    or has_bad_number as is_rejected
+from timed;
+
+drop table crm_records;
+
+-- 4. Ads after every load: the last record of a key inside a load wins, and a load replaces
+-- the days of its window [since or its first day, its last day].
+create or replace temp table ads_clean as
+with accepted as (
+    select *
+    from ads_checked
+    where not is_rejected and (since is null or report_date >= since)
+),
+
+windows as (
+    select load_order, coalesce(any_value(since), min(report_date)) as window_start,
+        max(report_date) as window_end
+    from accepted
+    group by load_order
+),
+
+last_in_load as (
+    select *
+    from accepted
+    qualify row_number() over (
+        partition by load_order, report_date, channel, campaign_id
+        order by record_index desc
+    ) = 1
+)
+
+select
+    report_date,
+    channel,
+    campaign_id,
+    utm(utm_campaign) as utm_campaign,
+    utm(utm_source) as utm_source,
+    utm(utm_medium) as utm_medium,
+    non_negative(clicks) as clicks,
+    non_negative(impressions) as impressions,
+    non_negative(cost) as cost
+from last_in_load
+where not exists (
+    select 1
+    from windows
+    where windows.load_order > last_in_load.load_order
+        and last_in_load.report_date between windows.window_start and windows.window_end
+);
+
+-- 5. CRM after every load: upserts by opportunity_id, the latest version wins.
+create or replace temp table crm_clean as
+select
+    opportunity_id,
+    coalesce(nullif(lower(trim_ws(stage)), ''), 'unknown') as stage,
+    non_negative(amount) as amount,
+    report_date,
+    utm(utm_campaign) as utm_campaign,
+    utm(utm_source) as utm_source,
+    utm(utm_medium) as utm_medium
+from crm_checked
+where not is_rejected and (since is null or report_date >= since)
+qualify row_number() over (
+    partition by opportunity_id order by load_order desc, record_index desc
+) = 1;
+
+-- 6. Groups by day and UTM triple (CONTRACT §4).
+create or replace temp table ads_groups as
+select
+    report_date, utm_campaign, utm_source, utm_medium,
+    sum(clicks) as clicks, sum(impressions) as impressions, sum(cost) as cost,
+    count(*) as ads_rows
+from ads_clean
+group by all;
+
+create or replace temp table crm_groups as
+select
+    report_date, utm_campaign, utm_source, utm_medium,
+    count(*) as leads,
+    count(*) filter (where stage in ('opportunity', 'closed_won', 'closed_lost'))
+        as opportunities,
+    count(*) filter (where stage = 'closed_won') as closed_won,
+    coalesce(sum(amount) filter (where stage = 'closed_won'), 0) as revenue
+from crm_clean
+group by all;
+
+-- 7. The marts.
+create or replace table marts.fct_campaign_daily as
+with attributed as (
+    select
+        ads.report_date, ads.channel, ads.campaign_id,
+        ads.utm_campaign, ads.utm_source, ads.utm_medium,
+        ads.clicks, ads.impressions, ads.cost,
+        -- the click share of the Ads row in its group; equal shares when no clicks
+        case when groups.clicks = 0 then 1.0 / groups.ads_rows
+            else ads.clicks / groups.clicks end as share,
+        coalesce(crm.leads, 0) * share as leads,
+        coalesce(crm.opportunities, 0) * share as opportunities,
+        coalesce(crm.closed_won, 0) * share as closed_won,
+        coalesce(crm.revenue, 0) * share as revenue
+    from ads_clean as ads
+    inner join ads_groups as groups using (report_date, utm_campaign, utm_source, utm_medium)
+    left join crm_groups as crm using (report_date, utm_campaign, utm_source, utm_medium)
+),
+
+unattributed as (
+    select
+        crm.report_date, '' as channel, '' as campaign_id,
+        crm.utm_campaign, crm.utm_source, crm.utm_medium,
+        0.0 as clicks, 0.0 as impressions, 0.0 as cost,
+        cast(crm.leads as double) as leads,
+        cast(crm.opportunities as double) as opportunities,
+        cast(crm.closed_won as double) as closed_won,
+        crm.revenue
+    from crm_groups as crm
+    anti join ads_groups using (report_date, utm_campaign, utm_source, utm_medium)
+),
+
+combined as (
+    select * exclude (share) from attributed
+    union all
+    select * from unattributed
+)
+
+select
+    *,
+    ratio(cost, clicks) as cpc,
+    ratio(cost, leads) as cpa,
+    ratio(opportunities, leads) as cvr_lead_to_opp,
+    ratio(closed_won, opportunities) as cvr_opp_to_won,
+    ratio(revenue, cost) as roas
+from combined;
+
+create or replace table marts.fct_funnel_daily as
+with joined as (
+    select
+        report_date, utm_campaign, utm_source, utm_medium,
+        coalesce(ads.clicks, 0) as clicks,
+        coalesce(ads.impressions, 0) as impressions,
+        coalesce(ads.cost, 0) as cost,
+        coalesce(crm.leads, 0) as leads,
+        coalesce(crm.opportunities, 0) as opportunities,
+        coalesce(crm.closed_won, 0) as closed_won,
+        coalesce(crm.revenue, 0) as revenue
+    from ads_groups as ads
+    full outer join crm_groups as crm
+        using (report_date, utm_campaign, utm_source, utm_medium)
+)
+
+select
+    *,
+    ratio(cost, clicks) as cpc,
+    ratio(cost, leads) as cpa,
+    ratio(cast(opportunities as double), leads) as cvr_lead_to_opp,
+    ratio(cast(closed_won as double), opportunities) as cvr_opp_to_won,
+    ratio(revenue, cost) as roas
+from joined;
+
+create or replace table marts.fct_channel_daily as
+with summed as (
+    select
+        report_date, channel,
+        sum(clicks) as clicks, sum(impressions) as impressions, sum(cost) as cost,
+        sum(leads) as leads, sum(opportunities) as opportunities,
+        sum(closed_won) as closed_won, sum(revenue) as revenue
+    from marts.fct_campaign_daily
+    group by all
+)
+
+select
+    *,
+    ratio(cost, clicks) as cpc,
+    ratio(cost, leads) as cpa,
+    ratio(opportunities, leads) as cvr_lead_to_opp,
+    ratio(closed_won, opportunities) as cvr_opp_to_won,
+    ratio(revenue, cost) as roas
+from summed;
+
+-- 8. How many records each source rejected (one per rejected record per load).
+create or replace table audit.rejected_counts as
+select 'ads' as source, count(*) filter (where is_rejected) as rejected from ads_checked
+union all
+select 'crm', count(*) filter (where is_rejected) from crm_checked;

@@ -1,0 +1,156 @@
+"""The benchmark's steps, each a real command run the way a user runs it, in a fresh folder.
+
+Every step is one or more subprocesses (`python -m load`, `python -m admira.build`,
+`python -m bench.reference`) with DUCKDB_PATH, ADS_API_URL and CRM_API_URL pointing into the
+run folder and the payload files, so the times include interpreter start, imports, dbt's parse
+and the snapshot publication: everything a user pays.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.measure import StepFailed, clear_progress, progress_printer, run_measured
+from bench.payloads import Payload, PayloadSet, payload_set
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Settings that would send the run elsewhere or change its rules: the bench sets its own.
+ISOLATED_SETTINGS = (
+    "DUCKDB_PATH",
+    "ADMIRA_STATE_DIR",
+    "SNAPSHOT_PATH",
+    "INGEST_METRICS_PATH",
+    "REPORTING_TIMEZONE",
+    "ADS_API_URL",
+    "CRM_API_URL",
+    "RAW_DESTINATION",
+    "LAKE_URL",
+    "DBT_TARGET_PATH",
+    "DBT_LOG_PATH",
+    "DBT_PROJECT_DIR",
+    "DBT_PROFILES_DIR",
+)
+PIPELINE_STEPS = ("load_full", "build_full", "reload_identical", "new_day", "since_week")
+
+
+@dataclass
+class StepResult:
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    rows: int = 0  # records received (Ads + CRM) by the step's load: what it had to process
+    commands: dict[str, dict] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "seconds": round(self.seconds, 3),
+            "peak_rss_mb": self.peak_rss_mb,
+            "rows": self.rows,
+            "rows_per_second": round(self.rows / self.seconds) if self.seconds else None,
+            "commands": self.commands,
+        }
+
+
+class BenchRun:
+    """One benchmark run in `folder`: a fresh warehouse, the pipeline's own commands."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.warehouse = folder / "warehouse.duckdb"
+        self.snapshot = folder / "published" / "warehouse.duckdb"
+        self.logs = folder / "logs"
+
+    def env(self, payload: Payload | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ISOLATED_SETTINGS}
+        env.update(
+            {
+                "DUCKDB_PATH": str(self.warehouse),
+                # A fresh clone's dbt: the first build parses the project, later ones reuse it.
+                "DBT_TARGET_PATH": str(self.folder / "dbt-target"),
+                "DBT_LOG_PATH": str(self.folder / "dbt-logs"),
+            }
+        )
+        if payload:
+            env["ADS_API_URL"] = str(payload.ads)
+            env["CRM_API_URL"] = str(payload.crm)
+        return env
+
+    def generate(self, rows: int, seed: int, root: Path) -> PayloadSet:
+        """The payloads of this size, generated in a subprocess (with a progress line)."""
+        command = [
+            sys.executable,
+            "-m",
+            "bench.payloads",
+            "--rows",
+            str(rows),
+            "--seed",
+            str(seed),
+            "--root",
+            str(root),
+        ]
+        self._run("payloads", [("generate", command, self.env())])
+        return payload_set(root, rows, seed)
+
+    def reference(self, db_path: Path, loads: list[Payload], label: str) -> StepResult:
+        """bench/reference.sql over `loads`, in order, into a new DuckDB file."""
+        command = [sys.executable, "-m", "bench.reference", "--db", str(db_path)]
+        for payload in loads:
+            command += ["--load", str(payload.ads), str(payload.crm)]
+            if payload.since:
+                command.append(payload.since.isoformat())
+        return self._run(label, [("reference", command, self.env())])
+
+    def load_and_build(self, label: str, payload: Payload, build: bool = True) -> StepResult:
+        """The loader on `payload` (with its since), then a plain incremental build: the build
+        finds the days the load touched by itself (CONTRACT §3)."""
+        since = ["--since", payload.since.isoformat()] if payload.since else []
+        commands = [("load", [sys.executable, "-m", "load", *since], self.env(payload))]
+        if build:
+            commands.append(("build", [sys.executable, "-m", "admira.build"], self.env()))
+        result = self._run(label, commands)
+        result.rows = self.received_rows()
+        return result
+
+    def build(self, label: str) -> StepResult:
+        return self._run(label, [("build", [sys.executable, "-m", "admira.build"], self.env())])
+
+    def received_rows(self) -> int:
+        """Ads + CRM records the last load received, from its own summary."""
+        summary = json.loads((self.folder / ".admira" / "last_load.json").read_text())
+        return sum(s.get("received", 0) for s in summary["sources"].values())
+
+    def _run(self, label: str, commands: list[tuple[str, list[str], dict]]) -> StepResult:
+        result = StepResult()
+        for name, command, env in commands:
+            tick = progress_printer(f"{label} ({name})" if len(commands) > 1 else label)
+            try:
+                measured = run_measured(
+                    command,
+                    env=env,
+                    cwd=REPO_ROOT,
+                    log_path=self.logs / f"{label}.log",
+                    on_tick=tick,
+                )
+            finally:
+                clear_progress()
+            if measured.returncode != 0:
+                raise StepFailed(
+                    f"step {label}: `{' '.join(command[1:])}` exited {measured.returncode}; "
+                    f"its output is in {self.logs / f'{label}.log'}:\n"
+                    + _tail(self.logs / f"{label}.log")
+                )
+            result.seconds += measured.seconds
+            result.peak_rss_mb = max(result.peak_rss_mb, measured.peak_rss_mb)
+            result.commands[name] = {
+                "seconds": measured.seconds,
+                "peak_rss_mb": measured.peak_rss_mb,
+            }
+        return result
+
+
+def _tail(path: Path, lines: int = 25) -> str:
+    text = path.read_text(errors="replace").splitlines()
+    return "\n".join("    " + line for line in text[-lines:])

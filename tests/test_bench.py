@@ -1,0 +1,133 @@
+"""The benchmark at a small size, so it cannot rot: every step runs, the result has the shape
+the README and CI rely on, and the pipeline's marts equal the plain-DuckDB reference.
+
+No timing assertions: speed targets are checked by `make bench`, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from bench.__main__ import run_benchmark
+from bench.compare import compare_marts
+from bench.payloads import payload_set
+
+ROWS = 20_000
+STEPS = ["reference", "load_full", "build_full", "reload_identical", "new_day", "since_week"]
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("bench")
+    result = run_benchmark(ROWS, 42, root / "data", root / "results")
+    return {"result": result, "root": root, "run": root / "data" / f"run-{ROWS}"}
+
+
+@pytest.mark.slow
+def test_every_step_ran_and_the_result_has_its_shape(bench):
+    result = bench["result"]
+    assert result["rows_per_source"] == ROWS
+    assert list(result["steps"]) == STEPS
+    for name, step in result["steps"].items():
+        assert step["seconds"] > 0, name
+        assert step["peak_rss_mb"] > 10, name  # a Python process with DuckDB loaded, at least
+        assert step["rows"] > 0, name
+    full = result["steps"]["load_full"]["rows"]
+    # Ads and CRM records received: every generated row, plus the restated duplicates
+    assert 2 * ROWS <= full < 2 * ROWS * 1.05
+    assert result["steps"]["new_day"]["rows"] < full / 100
+    pipeline = result["steps"]["load_full"]["seconds"] + result["steps"]["build_full"]["seconds"]
+    assert result["ratios"]["pipeline_vs_reference"] == pytest.approx(
+        pipeline / result["steps"]["reference"]["seconds"], rel=1e-2
+    )
+    assert result["ratios"]["new_day_vs_full"] == pytest.approx(
+        result["steps"]["new_day"]["seconds"] / pipeline, rel=1e-2
+    )
+    assert result["targets"] == []  # targets are defined for 1M and 5M rows only
+    assert result["machine"]["cores"] >= 1 and result["machine"]["memory_gib"] > 0
+
+
+@pytest.mark.slow
+def test_the_marts_equal_the_reference_after_the_full_build_and_after_every_step(bench):
+    result = bench["result"]
+    assert result["checks"] == {
+        "marts equal the reference after build_full": True,
+        "marts equal the reference after every step": True,
+    }
+    assert all(rows > 1000 for rows in result["mart_rows"].values()), result["mart_rows"]
+
+
+@pytest.mark.slow
+def test_results_are_saved_as_latest_and_per_size(bench):
+    results = bench["root"] / "results"
+    latest = json.loads((results / "latest.json").read_text())
+    assert latest == json.loads(json.dumps(bench["result"], default=str))
+    assert json.loads((results / f"rows-{ROWS}.json").read_text()) == latest
+
+
+@pytest.mark.slow
+def test_the_comparison_finds_a_changed_value_and_a_missing_row(bench, tmp_path):
+    run = bench["run"]
+    tampered = tmp_path / "reference.duckdb"
+    shutil.copyfile(run / "reference-every-load.duckdb", tampered)
+    with duckdb.connect(str(tampered)) as con:
+        day, campaign = con.execute(
+            "select report_date, campaign_id from marts.fct_campaign_daily "
+            "where cost > 0 order by all limit 1"
+        ).fetchone()
+        con.execute(
+            "update marts.fct_campaign_daily set cost = cost * 1.001 "
+            "where report_date = ? and campaign_id = ?",
+            [day, campaign],
+        )
+        con.execute("delete from marts.fct_channel_daily where channel = ''")
+    comparison = compare_marts(run / "published" / "warehouse.duckdb", tampered)
+    assert not comparison.equal
+    text = "\n".join(comparison.differences)
+    assert "fct_campaign_daily: 1 rows values differ" in text
+    assert "fct_channel_daily" in text and "only in the pipeline" in text
+    assert "fct_funnel_daily" not in text
+
+
+@pytest.mark.slow
+def test_payload_sets_are_cached_and_share_the_campaign_universe(bench):
+    payloads = payload_set(bench["root"] / "data" / "payloads", ROWS, 42)
+    before = payloads.full.ads.stat().st_mtime_ns
+    assert payload_set(bench["root"] / "data" / "payloads", ROWS, 42) == payloads
+    assert payloads.full.ads.stat().st_mtime_ns == before  # reused, not written again
+
+    def campaigns(path: Path, day: str | None = None) -> set[str]:
+        with duckdb.connect() as con:
+            rows = con.execute(
+                """
+                select distinct r ->> 'campaign_id' from (
+                    select unnest(json_extract(json, '$.external.ads.performance[*]')) as r
+                    from read_json_objects(?))
+                where ? is null or r ->> 'date' = ?
+                """,
+                [str(path), day, day],
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    history = campaigns(payloads.full.ads)
+    assert campaigns(payloads.new_day.ads) <= history
+    assert len(campaigns(payloads.new_day.ads)) > 0.9 * len(history)
+    # the since reload restates the last week, the new day included
+    assert payloads.since_week.since == payloads.last_day - dt.timedelta(days=6)
+    with duckdb.connect() as con:
+        days = con.execute(
+            """
+            select min(cast(r ->> 'date' as date)), max(cast(r ->> 'date' as date)) from (
+                select unnest(json_extract(json, '$.external.ads.performance[*]')) as r
+                from read_json_objects(?))
+            where try_cast(r ->> 'date' as date) is not null
+            """,
+            [str(payloads.since_week.ads)],
+        ).fetchone()
+    assert days == (payloads.since_week.since, payloads.last_day)
