@@ -1,11 +1,12 @@
 """`POST /ingest/run`: load + build in the background, one run at a time.
 
-A run is `python -m load [--since D]` then `python -m admira.build [--since D]`, as child
-processes: they take the warehouse lock themselves (a load or build started elsewhere makes the
-run fail with the lock holder's message), and the service's own memory and event loop stay out
-of dlt and dbt. The children get their own session, so Ctrl-C on the service does not kill a
-load half-way. Reads keep answering during a run: they read the published snapshot, which the
-build replaces only at its end.
+A run is `python -m load [--since D]` then `python -m admira.build`, as child processes. The
+build needs no `--since`: the load's window replacement gives the days it touched new load ids,
+and the marts' day-selection rule rebuilds exactly those. The children take the warehouse lock
+themselves (a load or build started elsewhere makes the run fail with the lock holder's
+message), and the service's own memory and event loop stay out of dlt and dbt. The children get
+their own session, so Ctrl-C on the service does not kill a load half-way. Reads keep answering
+during a run: they read the published snapshot, which the build replaces only at its end.
 
 When a source fails but the other loads (loader exit 1), the build still runs, so the good
 source's fresh data is published; the run still ends `failed` and says which source failed.
@@ -159,7 +160,7 @@ class IngestRuns:
             partial = load.exit_code == LOADER_PARTIAL_FAILURE and (summary or {}).get("load_id")
             if load.exit_code == 0 or partial:
                 started = time.time()
-                command = [sys.executable, "-m", "admira.build", *since_args]
+                command = [sys.executable, "-m", "admira.build"]
                 build, output = self._step(run, "build", command)
                 build_record = _fresh_json(state / "last_build.json", started)
                 if build.exit_code != 0:
