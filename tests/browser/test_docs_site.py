@@ -92,17 +92,19 @@ def test_mart_page_describes_every_column(
 
 
 def test_every_model_and_column_is_described(sample_site: SampleSite) -> None:
-    """In the artifacts the site was built from: models, analyses and every warehouse column."""
+    """In the artifacts the site was built from: models, analyses, raw sources and every column
+    the warehouse really has."""
     target = sample_site.docs_page.parent
     manifest = json.loads((target / "manifest.json").read_text())
     catalog = json.loads((target / "catalog.json").read_text())
+    described = {**catalog["nodes"], **catalog["sources"]}
     missing = []
-    for uid, node in manifest["nodes"].items():
-        if node["resource_type"] not in ("model", "analysis"):
+    for uid, node in [*manifest["nodes"].items(), *manifest["sources"].items()]:
+        if node["resource_type"] not in ("model", "analysis", "source"):
             continue
         if not node["description"].strip():
             missing.append(node["name"])
-        columns = catalog["nodes"][uid]["columns"] if uid in catalog["nodes"] else node["columns"]
+        columns = described[uid]["columns"] if uid in described else node["columns"]
         for column in columns:
             if not node["columns"].get(column, {}).get("description", "").strip():
                 missing.append(f"{node['name']}.{column}")
