@@ -4,17 +4,25 @@ A real server process, a real upstream HTTP server for the loader and a real sin
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_httpserver import HTTPServer
 from service_harness import REPO_ROOT, SERVICE_VARIABLES, ServiceProcess, Sink, assert_no_email
+
+from admira.build import build
+from admira.paths import WarehousePaths
+from load.config import Settings
+from load.pipeline import run as run_loader
 
 # The check value of the issue: key admira_secret_example, body [] -> this signature.
 SECRET = "admira_secret_example"
@@ -55,22 +63,35 @@ def sink(http):
     return Sink(http, SECRET)
 
 
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    root: Path
+    paths: WarehousePaths
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, examples, http, sink):
-    """The example loaded over HTTP with since=2025-08-01, built, and the service on it."""
-    from conftest import Warehouse
+    """The example loaded over HTTP with since=2025-08-01, built, and the service on it.
 
+    The real loader and build, called directly rather than through the Warehouse helper of
+    tests/conftest.py: `from conftest import ...` breaks whenever another test folder adds a
+    conftest.py of its own."""
     mp = pytest.MonkeyPatch()
     root = tmp_path_factory.mktemp("service-reads")
-    warehouse = Warehouse(root, mp)
+    mp.setenv("DUCKDB_PATH", str(root / "warehouse.duckdb"))
+    for name in ("ADMIRA_STATE_DIR", "SNAPSHOT_PATH", "INGEST_METRICS_PATH", "REPORTING_TIMEZONE"):
+        mp.delenv(name, raising=False)
     for name in ("ads", "crm"):
         http.expect_request(f"/{name}").respond_with_data(
             (examples / f"{name}.json").read_bytes(), content_type="application/json"
         )
+        mp.setenv(f"{name.upper()}_API_URL", http.url_for(f"/{name}"))
+    warehouse = BuiltWarehouse(root, WarehousePaths.from_env())
     load_started = time.time()
-    warehouse.load(http.url_for("/ads"), http.url_for("/crm"), since="2025-08-01")
+    summary = run_loader(Settings.from_env(), dt.date(2025, 8, 1))
     load_finished = time.time()
-    warehouse.build()
+    assert summary["status"] == "ok", summary
+    assert build(warehouse.paths), "dbt build failed (see its output above)"
     service = ServiceProcess(
         root,
         DUCKDB_PATH=str(warehouse.paths.duckdb_path),
