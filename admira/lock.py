@@ -35,8 +35,16 @@ def warehouse_lock(state_dir: Path, what: str) -> Iterator[None]:
             raise WarehouseBusy(f"the warehouse is busy: held by {holder} ({path})") from None
         handle.seek(0)
         handle.truncate()
-        handle.write(json.dumps({"pid": os.getpid(), "what": what, "since": time.time(),
-                                 "command": " ".join(sys.argv)}))
+        handle.write(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "what": what,
+                    "since": time.time(),
+                    "command": " ".join(sys.argv),
+                }
+            )
+        )
         handle.flush()
         yield
     finally:

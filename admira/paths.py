@@ -27,7 +27,9 @@ class WarehousePaths:
             )
         state_dir = Path(os.environ.get("ADMIRA_STATE_DIR") or duckdb_path.parent / ".admira")
         # Same file name in another folder: the snapshot keeps the catalog name its views use.
-        snapshot = os.environ.get("SNAPSHOT_PATH") or duckdb_path.parent / "published" / duckdb_path.name
+        snapshot = (
+            os.environ.get("SNAPSHOT_PATH") or duckdb_path.parent / "published" / duckdb_path.name
+        )
         snapshot_path = Path(snapshot).resolve()
         if snapshot_path.stem != duckdb_path.stem:
             raise SystemExit(

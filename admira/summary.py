@@ -29,10 +29,16 @@ def main() -> int:
         ).fetchall()
         total = sum(count for _, count in rejected)
         detail = ", ".join(f"{source} {count:,}" for source, count in rejected)
-        print(f"Rejected records (audit.rejected_records): {total:,}" + (f" ({detail})" if detail else ""))
-    print(f"Warehouse (writers):        {paths.duckdb_path}")
+        print(
+            f"Rejected records (audit.rejected_records): {total:,}"
+            + (f" ({detail})" if detail else "")
+        )
+    print(f"Warehouse (writers):          {paths.duckdb_path}")
     print(f"Read-only snapshot (readers): {paths.snapshot_path}")
-    print(f"Query it: duckdb -readonly {paths.snapshot_path}  (or python: duckdb.connect(path, read_only=True))")
+    print(
+        'Query it: .venv/bin/python -c "import duckdb; duckdb.connect('
+        f"'{paths.snapshot_path}', read_only=True).sql('from marts.fct_channel_daily').show()\""
+    )
     return 0
 
 
