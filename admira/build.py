@@ -38,9 +38,7 @@ def release_duckdb() -> None:
     DuckDBConnectionManager.close_all_connections()
 
 
-def build(
-    paths: WarehousePaths, since: dt.date | None = None, full_refresh: bool = False
-) -> bool:
+def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: bool = False) -> bool:
     """Run dbt build; on success publish the snapshot. Returns whether it succeeded."""
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
