@@ -55,10 +55,14 @@ class Oracle:
     def _ads_rows(self) -> list[dict]:
         return [
             {
-                "report_date": day, "channel": channel, "campaign_id": campaign,
-                "triple": tuple(_utm(r.get(k)) for k in ("utm_campaign", "utm_source",
-                                                         "utm_medium")),
-                "clicks": _number(r.get("clicks")), "impressions": _number(r.get("impressions")),
+                "report_date": day,
+                "channel": channel,
+                "campaign_id": campaign,
+                "triple": tuple(
+                    _utm(r.get(k)) for k in ("utm_campaign", "utm_source", "utm_medium")
+                ),
+                "clicks": _number(r.get("clicks")),
+                "impressions": _number(r.get("impressions")),
                 "cost": _number(r.get("cost")),
             }
             for (day, channel, campaign), r in self.ads.items()
@@ -91,8 +95,9 @@ class Oracle:
         for key in set(ads) | set(crm):
             a = ads.get(key, [0.0, 0.0, 0.0])
             c = crm.get(key, {"leads": 0, "opportunities": 0, "closed_won": 0, "revenue": 0.0})
-            rows.append((key[0], *key[1], *a, c["leads"], c["opportunities"], c["closed_won"],
-                         c["revenue"]))
+            rows.append(
+                (key[0], *key[1], *a, c["leads"], c["opportunities"], c["closed_won"], c["revenue"])
+            )
         return sorted(rows)
 
     def campaign(self) -> list[tuple]:
@@ -108,13 +113,36 @@ class Oracle:
             group = crm.get(key, {"leads": 0, "opportunities": 0, "closed_won": 0, "revenue": 0.0})
             for m in members:
                 share = m["clicks"] / total_clicks if total_clicks else 1 / len(members)
-                rows.append((m["report_date"], m["channel"], m["campaign_id"], *m["triple"],
-                             m["clicks"], m["impressions"], m["cost"],
-                             *(group[k] * share for k in ("leads", "opportunities",
-                                                          "closed_won", "revenue"))))
+                rows.append(
+                    (
+                        m["report_date"],
+                        m["channel"],
+                        m["campaign_id"],
+                        *m["triple"],
+                        m["clicks"],
+                        m["impressions"],
+                        m["cost"],
+                        *(
+                            group[k] * share
+                            for k in ("leads", "opportunities", "closed_won", "revenue")
+                        ),
+                    )
+                )
         for key, group in crm.items():
             if key not in by_group:
-                rows.append((key[0], "", "", *key[1], 0.0, 0.0, 0.0, float(group["leads"]),
-                             float(group["opportunities"]), float(group["closed_won"]),
-                             group["revenue"]))
+                rows.append(
+                    (
+                        key[0],
+                        "",
+                        "",
+                        *key[1],
+                        0.0,
+                        0.0,
+                        0.0,
+                        float(group["leads"]),
+                        float(group["opportunities"]),
+                        float(group["closed_won"]),
+                        group["revenue"],
+                    )
+                )
         return sorted(rows)

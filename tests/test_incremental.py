@@ -63,23 +63,53 @@ def assert_marts_equal(a: dict, b: dict) -> None:
         assert_rows_match(a[name], b[name])
 
 
-def ads(day: int, campaign: str, clicks: float = 10, cost: float = 5.0, triple=("a", "b", "c"),
-        channel: str = "google_ads") -> dict:
-    return {"date": f"2025-08-{day:02d}", "campaign_id": campaign, "channel": channel,
-            "clicks": clicks, "impressions": clicks * 10, "cost": cost,
-            "utm_campaign": triple[0], "utm_source": triple[1], "utm_medium": triple[2]}
+def ads(
+    day: int,
+    campaign: str,
+    clicks: float = 10,
+    cost: float = 5.0,
+    triple=("a", "b", "c"),
+    channel: str = "google_ads",
+) -> dict:
+    return {
+        "date": f"2025-08-{day:02d}",
+        "campaign_id": campaign,
+        "channel": channel,
+        "clicks": clicks,
+        "impressions": clicks * 10,
+        "cost": cost,
+        "utm_campaign": triple[0],
+        "utm_source": triple[1],
+        "utm_medium": triple[2],
+    }
 
 
-def crm(opp: str, day: int, stage: str = "lead", amount: float = 0, triple=("a", "b", "c"),
-        hour: int = 10) -> dict:
-    return {"opportunity_id": opp, "contact_email": f"{opp}@example.com", "stage": stage,
-            "amount": amount, "created_at": f"2025-08-{day:02d}T{hour:02d}:00:00Z",
-            "utm_campaign": triple[0], "utm_source": triple[1], "utm_medium": triple[2]}
+def crm(
+    opp: str,
+    day: int,
+    stage: str = "lead",
+    amount: float = 0,
+    triple=("a", "b", "c"),
+    hour: int = 10,
+) -> dict:
+    return {
+        "opportunity_id": opp,
+        "contact_email": f"{opp}@example.com",
+        "stage": stage,
+        "amount": amount,
+        "created_at": f"2025-08-{day:02d}T{hour:02d}:00:00Z",
+        "utm_campaign": triple[0],
+        "utm_source": triple[1],
+        "utm_medium": triple[2],
+    }
 
 
 BASE_ADS = [ads(d, c, clicks=10 * d, cost=1.5 * d) for d in range(1, 6) for c in ("C-1", "C-2")]
-BASE_CRM = [crm(f"O-{d}{i}", d, stage=s, amount=100 * d if s == "closed_won" else 0)
-            for d in range(1, 6) for i, s in enumerate(["lead", "opportunity", "closed_won"])]
+BASE_CRM = [
+    crm(f"O-{d}{i}", d, stage=s, amount=100 * d if s == "closed_won" else 0)
+    for d in range(1, 6)
+    for i, s in enumerate(["lead", "opportunity", "closed_won"])
+]
 
 
 def test_second_identical_load_and_build_changes_nothing(warehouse):
@@ -104,7 +134,8 @@ def test_since_reload_restates_drops_and_progresses(warehouse):
         ads(3, "C-1", clicks=30, cost=99.0),  # restated cost
         ads(3, "C-2", clicks=60, cost=4.5),
         ads(4, "C-1", clicks=40, cost=6.0),  # C-2 on 08-04 is gone
-        ads(5, "C-1", clicks=50, cost=7.5), ads(5, "C-2", clicks=50, cost=7.5),
+        ads(5, "C-1", clicks=50, cost=7.5),
+        ads(5, "C-2", clicks=50, cost=7.5),
     ]
     progressed_crm = [
         crm("O-40", 4, stage="closed_won", amount=700),  # lead -> won
@@ -132,13 +163,23 @@ def test_late_stage_change_of_an_old_opportunity(warehouse):
     warehouse.load(BASE_ADS, BASE_CRM)
     warehouse.build()
     # Months later only the CRM changes: an old lead is won, another moves to another day.
-    warehouse.load([], [crm("O-10", 1, stage="closed_won", amount=900),
-                        crm("O-21", 5, stage="opportunity", hour=23)])
+    warehouse.load(
+        [],
+        [
+            crm("O-10", 1, stage="closed_won", amount=900),
+            crm("O-21", 5, stage="opportunity", hour=23),
+        ],
+    )
     warehouse.build()
     oracle = Oracle()
     oracle.load(BASE_ADS, BASE_CRM)
-    oracle.load([], [crm("O-10", 1, stage="closed_won", amount=900),
-                     crm("O-21", 5, stage="opportunity", hour=23)])
+    oracle.load(
+        [],
+        [
+            crm("O-10", 1, stage="closed_won", amount=900),
+            crm("O-21", 5, stage="opportunity", hour=23),
+        ],
+    )
     assert_rows_match(warehouse.query(FUNNEL), oracle.funnel())
     assert_marts_equal(all_marts(warehouse), full_refresh_marts(warehouse))
 
@@ -146,20 +187,32 @@ def test_late_stage_change_of_an_old_opportunity(warehouse):
 def test_build_since_rebuilds_the_days_on_and_after(warehouse):
     warehouse.load(BASE_ADS, BASE_CRM)
     warehouse.build()
-    ids = dict(warehouse.query(
-        "select report_date, max(source_load_id) from marts.fct_channel_daily group by 1"
-    ))
+    ids = dict(
+        warehouse.query(
+            "select report_date, max(source_load_id) from marts.fct_channel_daily group by 1"
+        )
+    )
     warehouse.build(since="2025-08-04")
     assert_marts_equal(all_marts(warehouse), full_refresh_marts(warehouse))
-    assert dict(warehouse.query(
-        "select report_date, max(source_load_id) from marts.fct_channel_daily group by 1"
-    )) == ids
+    assert (
+        dict(
+            warehouse.query(
+                "select report_date, max(source_load_id) from marts.fct_channel_daily group by 1"
+            )
+        )
+        == ids
+    )
 
 
 # --- property: random sequences of small loads that follow the contract --------------------
 
 TRIPLES = [("spring", "google", "cpc"), ("spring", "meta", "paid_social"), (None, "  ", "cpc")]
-CAMPAIGNS = [("C-1", "google_ads"), ("C-2", "google_ads"), ("C-3", "meta_ads"), ("C-4", "Meta_Ads ")]
+CAMPAIGNS = [
+    ("C-1", "google_ads"),
+    ("C-2", "google_ads"),
+    ("C-3", "meta_ads"),
+    ("C-4", "Meta_Ads "),
+]
 
 
 def messy(text):
@@ -172,11 +225,15 @@ def ads_records(draw):
     campaign, channel = draw(st.sampled_from(CAMPAIGNS))
     triple = draw(st.sampled_from(TRIPLES))
     return {
-        "date": f"2025-08-{day:02d}", "campaign_id": campaign, "channel": draw(messy(channel)),
+        "date": f"2025-08-{day:02d}",
+        "campaign_id": campaign,
+        "channel": draw(messy(channel)),
         "clicks": draw(st.sampled_from([0, 0, 3, 10, 25, -5])),
         "impressions": draw(st.integers(-10, 500)),
         "cost": draw(st.sampled_from([0.0, 1.25, 10.0, 33.3, -2.0])),
-        "utm_campaign": triple[0], "utm_source": triple[1], "utm_medium": triple[2],
+        "utm_campaign": triple[0],
+        "utm_source": triple[1],
+        "utm_medium": triple[2],
     }
 
 
@@ -190,11 +247,16 @@ def crm_records(draw):
     return {
         "opportunity_id": f"O-{draw(st.integers(1, 8))}",
         "contact_email": "someone@example.com",
-        "stage": draw(st.sampled_from(["lead", "opportunity", "closed_won", "closed_lost",
-                                       " Closed_Won", "qualified"])),
+        "stage": draw(
+            st.sampled_from(
+                ["lead", "opportunity", "closed_won", "closed_lost", " Closed_Won", "qualified"]
+            )
+        ),
         "amount": draw(st.sampled_from([0, 100.0, 250.5, -10, None])),
         "created_at": f"2025-08-{day:02d}{separator}{hour:02d}:30:00{offset}",
-        "utm_campaign": triple[0], "utm_source": triple[1], "utm_medium": triple[2],
+        "utm_campaign": triple[0],
+        "utm_source": triple[1],
+        "utm_medium": triple[2],
     }
 
 
@@ -219,7 +281,7 @@ loads = st.lists(
 )
 @given(steps=loads)
 def test_incremental_equals_full_refresh_and_the_oracle(tmp_path_factory, monkeypatch, steps):
-    from conftest import Warehouse
+    from warehouse_harness import Warehouse
 
     warehouse = Warehouse(tmp_path_factory.mktemp("property"), monkeypatch)
     oracle = Oracle()

@@ -10,15 +10,43 @@ from prometheus_client.parser import text_string_to_metric_families
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-ADS_OK = {"external": {"ads": {"performance": [
-    {"date": "2025-08-01", "campaign_id": "C-1", "channel": "google_ads", "clicks": 10,
-     "impressions": 100, "cost": 5.0, "utm_campaign": "a", "utm_source": "b", "utm_medium": "c"},
-]}}}
-CRM_OK = {"external": {"crm": {"opportunities": [
-    {"opportunity_id": "O-1", "contact_email": "x@example.com", "stage": "lead", "amount": 0,
-     "created_at": "2025-08-01T10:00:00Z", "utm_campaign": "a", "utm_source": "b",
-     "utm_medium": "c"},
-]}}}
+ADS_OK = {
+    "external": {
+        "ads": {
+            "performance": [
+                {
+                    "date": "2025-08-01",
+                    "campaign_id": "C-1",
+                    "channel": "google_ads",
+                    "clicks": 10,
+                    "impressions": 100,
+                    "cost": 5.0,
+                    "utm_campaign": "a",
+                    "utm_source": "b",
+                    "utm_medium": "c",
+                },
+            ]
+        }
+    }
+}
+CRM_OK = {
+    "external": {
+        "crm": {
+            "opportunities": [
+                {
+                    "opportunity_id": "O-1",
+                    "contact_email": "x@example.com",
+                    "stage": "lead",
+                    "amount": 0,
+                    "created_at": "2025-08-01T10:00:00Z",
+                    "utm_campaign": "a",
+                    "utm_source": "b",
+                    "utm_medium": "c",
+                },
+            ]
+        }
+    }
+}
 
 
 def serve_ok(httpserver: HTTPServer, source: str) -> str:
@@ -69,8 +97,11 @@ def test_404_fails_at_once_and_changes_nothing(warehouse, httpserver: HTTPServer
     assert summary["status"] == "failed"
     error = summary["sources"]["ads"]["error"]
     assert "source ads" in error and "HTTP 404" in error and "/gone" in error
-    attempts = [e for e in log_lines(capfd.readouterr().err)
-                if e["event"] == "fetch" and e["source"] == "ads"]
+    attempts = [
+        e
+        for e in log_lines(capfd.readouterr().err)
+        if e["event"] == "fetch" and e["source"] == "ads"
+    ]
     assert len(attempts) == 1, "a 404 is not retried"
     assert raw_counts(warehouse) == before
 
@@ -84,8 +115,7 @@ def test_the_other_source_still_loads(warehouse, httpserver: HTTPServer):
     assert warehouse.query("select opportunity_id from raw.crm_opportunities") == [("O-1",)]
 
 
-def test_a_slow_server_times_out_after_the_retries(warehouse, httpserver: HTTPServer,
-                                                  monkeypatch):
+def test_a_slow_server_times_out_after_the_retries(warehouse, httpserver: HTTPServer, monkeypatch):
     monkeypatch.setenv("HTTP_TIMEOUT_SECONDS", "0.3")
     monkeypatch.setenv("HTTP_MAX_RETRIES", "1")
 
@@ -121,8 +151,9 @@ def test_a_body_that_is_not_the_envelope_fails_cleanly(
 
 
 def test_credentials_are_redacted_and_since_is_sent(warehouse, httpserver: HTTPServer, capfd):
-    httpserver.expect_request("/ads", query_string={"token": "s3cret", "since": "2025-08-01"}) \
-        .respond_with_json(ADS_OK)
+    httpserver.expect_request(
+        "/ads", query_string={"token": "s3cret", "since": "2025-08-01"}
+    ).respond_with_json(ADS_OK)
     url = httpserver.url_for("/ads").replace("http://", "http://user:pa55@") + "?token=s3cret"
     summary = warehouse.load(url, serve_ok(httpserver, "crm"), since="2025-08-01")
     assert summary["sources"]["ads"]["status"] == "ok"
@@ -155,11 +186,16 @@ def test_log_lines_and_metrics_file(warehouse, httpserver: HTTPServer, capfd):
         for s in families["ingest_requests"].samples
     }
     assert requests == {("ads", "503"): 1, ("ads", "200"): 1, ("crm", "200"): 1}
-    failures = {(s.labels["source"], s.labels["reason"]): s.value
-                for s in families["ingest_failures"].samples}
+    failures = {
+        (s.labels["source"], s.labels["reason"]): s.value
+        for s in families["ingest_failures"].samples
+    }
     assert failures == {("ads", "http_503"): 1}
-    counts = {s.labels["source"]: s.value for s in families["ingest_latency_seconds"].samples
-              if s.name == "ingest_latency_seconds_count"}
+    counts = {
+        s.labels["source"]: s.value
+        for s in families["ingest_latency_seconds"].samples
+        if s.name == "ingest_latency_seconds_count"
+    }
     assert counts == {"ads": 2, "crm": 1}
 
     # Counters accumulate across runs.

@@ -9,17 +9,32 @@ import pytest
 
 
 def ads(date="2025-08-01", campaign_id="C-1", channel="google_ads", clicks=10, **extra) -> dict:
-    record = {"date": date, "campaign_id": campaign_id, "channel": channel, "clicks": clicks,
-              "impressions": 100, "cost": 5.0, "utm_campaign": "a", "utm_source": "b",
-              "utm_medium": "c"}
+    record = {
+        "date": date,
+        "campaign_id": campaign_id,
+        "channel": channel,
+        "clicks": clicks,
+        "impressions": 100,
+        "cost": 5.0,
+        "utm_campaign": "a",
+        "utm_source": "b",
+        "utm_medium": "c",
+    }
     record.update(extra)
     return record
 
 
 def crm(opportunity_id="O-1", created_at="2025-08-01T10:00:00Z", stage="lead", **extra) -> dict:
-    record = {"opportunity_id": opportunity_id, "contact_email": "x@example.com", "stage": stage,
-              "amount": 0, "created_at": created_at, "utm_campaign": "a", "utm_source": "b",
-              "utm_medium": "c"}
+    record = {
+        "opportunity_id": opportunity_id,
+        "contact_email": "x@example.com",
+        "stage": stage,
+        "amount": 0,
+        "created_at": created_at,
+        "utm_campaign": "a",
+        "utm_source": "b",
+        "utm_medium": "c",
+    }
     record.update(extra)
     return record
 
@@ -38,8 +53,7 @@ def raw_state(warehouse) -> dict[str, list[tuple]]:
             "select * exclude (_dlt_load_id, ingested_at) from raw.ads_performance order by all"
         ),
         "crm": warehouse.query(
-            "select * exclude (_dlt_load_id, ingested_at) from raw.crm_opportunities "
-            "order by all"
+            "select * exclude (_dlt_load_id, ingested_at) from raw.crm_opportunities order by all"
         ),
     }
 
@@ -66,8 +80,11 @@ D = dt.date(2025, 8, 1)
         ("ads", ads(clicks="1e16"), "clicks is out of range"),
         ("ads", "not an object", "record is not a JSON object"),
         ("crm", crm(opportunity_id=""), "opportunity_id is missing or blank"),
-        ("crm", {k: v for k, v in crm().items() if k != "opportunity_id"},
-         "opportunity_id is missing or blank"),
+        (
+            "crm",
+            {k: v for k, v in crm().items() if k != "opportunity_id"},
+            "opportunity_id is missing or blank",
+        ),
         ("crm", crm(created_at=""), "created_at is missing or empty"),
         ("crm", crm(created_at=None), "created_at is missing or empty"),
         ("crm", crm(created_at="2025-02-30T10:00:00Z"), "created_at is not a valid timestamp"),
@@ -159,8 +176,10 @@ def test_window_replacement(warehouse):
     )
     # The source restates 08-01..08-03: C-2 is gone on 08-01, 08-02 has no rows at all now.
     summary = warehouse.load(
-        [ads(date="2025-08-01", campaign_id="C-1", clicks=99),
-         ads(date="2025-08-03", campaign_id="C-1", clicks=77)],
+        [
+            ads(date="2025-08-01", campaign_id="C-1", clicks=99),
+            ads(date="2025-08-03", campaign_id="C-1", clicks=77),
+        ],
         [],
     )
     assert summary["sources"]["ads"]["window"] == [D, dt.date(2025, 8, 3)]
@@ -180,8 +199,10 @@ def test_since_opens_the_window_and_skips_older_rows(warehouse):
     warehouse.load([ads(date=f"2025-08-0{d}") for d in range(1, 6)], [])
     summary = warehouse.load(
         [ads(date="2025-08-01", clicks=1), ads(date="2025-08-04", clicks=4)],
-        [crm(created_at="2025-07-31T23:00:00Z"),
-         crm(opportunity_id="O-2", created_at="2025-08-02T00:00:00Z")],
+        [
+            crm(created_at="2025-07-31T23:00:00Z"),
+            crm(opportunity_id="O-2", created_at="2025-08-02T00:00:00Z"),
+        ],
         since="2025-08-02",
     )
     assert summary["sources"]["ads"]["skipped_before_since"] == 1
@@ -207,10 +228,14 @@ def test_envelope_variants(warehouse):
     missing = warehouse.root / "missing.json"
     missing.write_text('{"external": {"ads": {}}}')
     with_more_keys = warehouse.root / "more.json"
-    with_more_keys.write_text(json.dumps(
-        {"meta": {"pages": [1]}, "external": {"crm": {"opportunities": [crm()],
-                                                       "tags": ["x", "y"]}}}
-    ))
+    with_more_keys.write_text(
+        json.dumps(
+            {
+                "meta": {"pages": [1]},
+                "external": {"crm": {"opportunities": [crm()], "tags": ["x", "y"]}},
+            }
+        )
+    )
     summary = warehouse.load(missing, with_more_keys)
     assert summary["status"] == "ok"
     assert summary["sources"]["ads"]["received"] == 0

@@ -24,7 +24,7 @@ EXPECTED_FUNNEL = [
 def built(tmp_path_factory, examples):
     """Load the example over HTTP with since=2025-08-01 and build once for the module."""
     mp = pytest.MonkeyPatch()
-    from conftest import Warehouse
+    from warehouse_harness import Warehouse
 
     warehouse = Warehouse(tmp_path_factory.mktemp("worked-example"), mp)
     server = HTTPServer(host="127.0.0.1", port=0)
