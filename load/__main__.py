@@ -33,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     except (WarehouseBusy, LoadFailed) as exc:
         print(f"load failed: {exc}", file=sys.stderr)
         return 2
-    print(f"Load {summary.get('load_id') or '(nothing landed)'} into {settings.paths.duckdb_path}")
+    landed = summary.get("load_id") or "(nothing landed)"
+    print(f"Load {landed} into {settings.raw_destination.location}")
     for name, result in summary["sources"].items():
         if result["status"] != "ok":
             print(f"  {name:<4} FAILED: {result['error']}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from admira.paths import WarehousePaths
+from load.destination import RawDestination
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 
@@ -35,6 +36,7 @@ class Settings:
     http_max_retries: int
     http_backoff_seconds: float
     http_backoff_max_seconds: float
+    raw_destination: RawDestination  # RAW_DESTINATION, LAKE_URL: DuckDB (default) or lake
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,4 +52,5 @@ class Settings:
             http_max_retries=int(_float("HTTP_MAX_RETRIES", 4)),
             http_backoff_seconds=_float("HTTP_BACKOFF_SECONDS", 0.5),
             http_backoff_max_seconds=_float("HTTP_BACKOFF_MAX_SECONDS", 30.0),
+            raw_destination=RawDestination.from_env(paths.duckdb_path),
         )

@@ -164,20 +164,21 @@ def _read_page(con: duckdb.DuckDBPyConnection, spec: SourceSpec, body: Path, wor
 
 def _land(settings: Settings, dlt_sources: list) -> str:
     """Hand the validated Arrow batches to dlt; return the load id."""
+    raw = settings.raw_destination
     pipeline = dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
-        destination=dlt.destinations.duckdb(str(settings.paths.duckdb_path)),
+        pipeline_name=raw.pipeline_name(PIPELINE_NAME),
+        destination=raw.dlt_destination(),
         dataset_name=RAW_DATASET,
         pipelines_dir=str(settings.paths.state_dir / "pipelines"),
     )
     try:
-        info = pipeline.run(dlt_sources)
+        info = pipeline.run(raw.adapt(dlt_sources), **raw.run_options())
     except Exception as exc:  # dlt wraps every cause; say it in one line
         cause = exc
         while cause.__cause__ is not None:
             cause = cause.__cause__
         raise LoadFailed(
-            f"landing the data in {redact(str(settings.paths.duckdb_path))} failed: "
+            f"landing the data in {redact(raw.location)} failed: "
             f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
         ) from exc
     return info.loads_ids[-1] if info.loads_ids else ""
