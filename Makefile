@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DBT_FLAGS := --project-dir dbt_project --profiles-dir .
 ROWS ?= 1000000
 
-.PHONY: install run load build summary serve test lint docs docs-serve report bench clean
+.PHONY: install run load build summary serve test lint docs docs-serve report bench spark-build spark-demo clean
 
 install: $(STAMP)
 
@@ -36,6 +36,15 @@ summary: install
 # The HTTP service on HOST:PORT (default 127.0.0.1:8080); it reads the published snapshot.
 serve: install
 	$(BIN)/python -m service
+
+# The same models on Spark, from the raw Parquet that `RAW_DESTINATION=filesystem make load`
+# landed under LAKE_URL (default lake/). Needs Java 17.
+spark-build: install
+	$(BIN)/python -m admira.spark_build
+
+# The worked example loaded to DuckDB and to a lake, built on both engines, marts compared.
+spark-demo: install
+	$(BIN)/python -m admira.spark_demo
 
 test: install
 	$(BIN)/pytest

@@ -1,7 +1,16 @@
 {#- Quarantined records as JSON with contact_email replaced by its hash, and any other text
     that looks like an e-mail address masked, so the audit layer shows no personal data. -#}
 {% macro mask_email_addresses(expression) -%}
+    {{ return(adapter.dispatch('mask_email_addresses', 'admira')(expression)) }}
+{%- endmacro %}
+
+{% macro default__mask_email_addresses(expression) -%}
     regexp_replace({{ expression }}, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '<email>', 'g')
+{%- endmacro %}
+
+{#- Spark replaces every match without a flag, and its string literals take backslash escapes. -#}
+{% macro spark__mask_email_addresses(expression) -%}
+    regexp_replace({{ expression }}, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', '<email>')
 {%- endmacro %}
 
 {% macro redact_record(record) -%}
@@ -19,4 +28,23 @@
         ) }}
         else {{ mask_email_addresses(record) }}
     end
+{%- endmacro %}
+
+{#- Spark has no JSON patch: the contact_email value is replaced in the record's text (which
+    keeps the rest of the record as received), then any other address is masked. -#}
+{% macro spark__redact_record(record) -%}
+    {%- set contact_email -%}
+        get_json_object({{ record }}, '$.contact_email')
+    {%- endset -%}
+    {%- set hashed -%}
+        case
+            when {{ contact_email }} is null then {{ record }}
+            else regexp_replace(
+                {{ record }},
+                '"contact_email"\\s*:\\s*"(?:[^"\\\\]|\\\\.)*"',
+                concat('"contact_email":"', {{ hash_email(contact_email) }}, '"')
+            )
+        end
+    {%- endset -%}
+    {{ mask_email_addresses(hashed) }}
 {%- endmacro %}

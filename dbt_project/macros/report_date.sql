@@ -4,8 +4,16 @@
     {{ return(adapter.dispatch('report_date', 'admira')(timestamp_text)) }}
 {%- endmacro %}
 
+{#- Spark (session time zone UTC): the text's instant, shown in the reporting zone. upper():
+    Spark's parser takes 'T' and 'Z' only, RFC 3339 allows 't' and 'z' too. -#}
 {% macro default__report_date(timestamp_text) -%}
-    cast(from_utc_timestamp(to_timestamp({{ timestamp_text }}), '{{ var("reporting_timezone") }}') as date)
+    cast(
+        from_utc_timestamp(
+            to_timestamp(upper({{ timestamp_text }})),
+            '{{ var("reporting_timezone") }}'
+        )
+        as date
+    )
 {%- endmacro %}
 
 {% macro duckdb__report_date(timestamp_text) -%}

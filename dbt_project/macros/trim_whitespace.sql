@@ -14,6 +14,11 @@
     trim({{ expression }}, {% for c in code_points %}chr({{ c }}){{ " || " if not loop.last }}{% endfor %})
 {%- endmacro %}
 
+{#- Java's \s and \p{Z} miss U+001C..U+001F and U+0085, which str.strip() removes. -#}
 {% macro spark__trim_whitespace(expression) -%}
-    regexp_replace({{ expression }}, '^[\\s\\p{Z}\\x{85}]+|[\\s\\p{Z}\\x{85}]+$', '')
+    regexp_replace(
+        {{ expression }},
+        '^[\\s\\p{Z}\\x{1C}-\\x{1F}\\x{85}]+|[\\s\\p{Z}\\x{1C}-\\x{1F}\\x{85}]+$',
+        ''
+    )
 {%- endmacro %}
