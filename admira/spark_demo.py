@@ -65,6 +65,9 @@ def _use_workdir(workdir: Path) -> None:
             "SPARK_METASTORE_DIR": str(lake / "metastore"),
             "ADS_API_URL": str(WORKED_EXAMPLE / "ads.json"),
             "CRM_API_URL": str(WORKED_EXAMPLE / "crm.json"),
+            # dbt's artifacts too: the project's own target folder is left as it was.
+            "DBT_TARGET_PATH": str(workdir / "dbt-target"),
+            "DBT_LOG_PATH": str(workdir / "dbt-logs"),
         }
     )
     for name in ("ADMIRA_STATE_DIR", "SNAPSHOT_PATH", "INGEST_METRICS_PATH"):
