@@ -19,6 +19,13 @@ WHITESPACE_CHARS = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).i
 ARROW_BATCH_ROWS = 250_000
 # Clicks, impressions, cost and amount at or above this magnitude are rejected as out of range.
 MAX_ABS_NUMBER = 1e15
+# A numeric string, once trimmed (contracts/*.json $defs/measure says the same).
+NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+# RFC 3339 (Z or offset, fractional seconds), a naive timestamp (UTC) or a bare date; the casts
+# then refuse impossible dates and times ($defs/timestamp of the contracts).
+TIMESTAMP_PATTERN = (
+    r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?"
+)
 
 # Helpers shared by the validation SQL of every source.
 _MACROS = [
@@ -26,11 +33,12 @@ _MACROS = [
     # The JSON type of a field: NULL when the key is absent, 'NULL' when it is null.
     "create or replace macro field_type(rec, key) as json_type(rec, '$.\"' || key || '\"')",
     # A number, a numeric string, or NULL for anything else (absent, null, junk).
-    """create or replace macro number_value(rec, key) as (
+    f"""create or replace macro number_value(rec, key) as (
         case
             when field_type(rec, key) in ('BIGINT', 'UBIGINT', 'DOUBLE')
                 then try_cast(rec ->> key as double)
             when field_type(rec, key) = 'VARCHAR'
+                and regexp_full_match(trim_ws(rec ->> key), '{NUMBER_PATTERN}')
                 then try_cast(trim_ws(rec ->> key) as double)
         end)""",
     # True when the field is present and not null but not a finite number.
@@ -40,10 +48,15 @@ _MACROS = [
     # A number no real account reaches: sums of such values would overflow to Inf.
     f"""create or replace macro out_of_range(rec, key) as (
         coalesce(abs(number_value(rec, key)) >= {MAX_ABS_NUMBER:g}, false))""",
-    # Text of a scalar identifier (strings and integers); NULL for objects, lists, booleans.
+    # Text of a scalar identifier (strings and whole numbers, 1.0 too, as JSON Schema's
+    # "integer" has it); NULL for fractions, objects, lists, booleans.
     """create or replace macro id_text(rec, key) as (
         case when field_type(rec, key) in ('VARCHAR', 'BIGINT', 'UBIGINT')
-            then trim_ws(rec ->> key) end)""",
+                then trim_ws(rec ->> key)
+            when field_type(rec, key) = 'DOUBLE'
+                and isfinite(try_cast(rec ->> key as double))
+                and try_cast(rec ->> key as double) = floor(try_cast(rec ->> key as double))
+                then rec ->> key end)""",
     # A short quote of a bad value for the reject reason.
     "create or replace macro quoted(rec, key) as '\"' || left(rec ->> key, 40) || '\"'",
 ]

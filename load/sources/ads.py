@@ -16,11 +16,12 @@ import dlt
 import duckdb
 import pyarrow as pa
 
-from load.records import arrow_batches, ingested_at_column, rejected_batches
+from load import contracts
+from load.records import TIMESTAMP_PATTERN, arrow_batches, ingested_at_column, rejected_batches
 
 NAME = "ads"
 LIST_PATH = ("external", "ads", "performance")
-CONTRACT_VERSION = "ads.v1"
+CONTRACT_VERSION = contracts.ADS.version  # "ads.v1", from contracts/ads.v1.json
 RECORDS = "ads_records"
 
 # One row per received record: typed fields, and the reasons it is rejected (NULL = accepted).
@@ -47,7 +48,7 @@ typed as (
     select
         *,
         case
-            when regexp_full_match(date_text, '\\d{{4}}-\\d{{2}}-\\d{{2}}([Tt ].*)?')
+            when regexp_full_match(date_text, '{TIMESTAMP_PATTERN}')
                 then try_cast(date_text as date)
         end as report_date
     from fields

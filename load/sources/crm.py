@@ -14,17 +14,13 @@ import datetime as dt
 import dlt
 import duckdb
 
-from load.records import arrow_batches, ingested_at_column, rejected_batches
+from load import contracts
+from load.records import TIMESTAMP_PATTERN, arrow_batches, ingested_at_column, rejected_batches
 
 NAME = "crm"
 LIST_PATH = ("external", "crm", "opportunities")
-CONTRACT_VERSION = "crm.v1"
+CONTRACT_VERSION = contracts.CRM.version  # "crm.v1", from contracts/crm.v1.json
 RECORDS = "crm_records"
-
-# RFC 3339 (Z or offset, fractional seconds), a naive timestamp (UTC) or a bare date.
-TIMESTAMP_PATTERN = (
-    r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?"
-)
 
 CHECK_SQL = f"""
 create or replace table crm_checked as
