@@ -30,6 +30,12 @@ load: install
 build: install
 	$(BIN)/python -m admira.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
 
+# Move whole months older than HOT_RETENTION_MONTHS (default 18) from DuckDB to Parquet in the
+# lake (ARCHIVE_URL, default lake/); MONTHS=N overrides the setting for one run.
+.PHONY: archive
+archive: install
+	$(BIN)/python -m admira.archive $(if $(MONTHS),--months $(MONTHS))
+
 summary: install
 	$(BIN)/python -m admira.summary
 

@@ -54,6 +54,7 @@ final as (
 
     from ranked
     where version_rank = 1
+        and {{ hot_days_only('report_date') }}  -- archived months stay in the lake
 
 )
 

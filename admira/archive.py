@@ -1,0 +1,347 @@
+"""`make archive`: move whole months older than the hot window from DuckDB to the lake.
+
+HOT_RETENTION_MONTHS (default 18) months stay hot: the current month and the N before it. Every
+older month of the marts and of the raw tables is written to hive-partitioned Parquet,
+
+    <ARCHIVE_URL>/archive/<schema>.<table>/month=YYYY-MM/part-NNNN.parquet
+
+read back and compared (row count and a fingerprint of every row) with what DuckDB holds, and
+only then deleted from DuckDB. Everything happens in one DuckDB transaction that also records
+each file in `archive.archived_partitions`: a failure anywhere deletes nothing and records
+nothing, and the next run writes the same file names again (a file that is not recorded is a
+leftover of a failed run: it is removed, and the history views never read it). A rerun finds
+nothing older than the window left in DuckDB and changes nothing.
+
+The staging tables are derived from raw: their rows of archived months are deleted, not copied.
+Afterwards the history views (marts.fct_*_history, dbt models) are rebuilt to read the new files
+and the read-only snapshot is published again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+
+import duckdb
+import fsspec
+
+from admira.archive_location import archive_url, is_local
+from admira.lock import WarehouseBusy, warehouse_lock
+from admira.paths import WarehousePaths
+
+DEFAULT_HOT_MONTHS = 18
+LEDGER = "archive.archived_partitions"
+BOUNDARIES = "archive.boundaries"
+HISTORY_MODELS = (
+    "fct_campaign_daily_history",
+    "fct_funnel_daily_history",
+    "fct_channel_daily_history",
+)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A table whose old months leave DuckDB, and the day each of its rows belongs to."""
+
+    name: str  # schema.table
+    day: str  # SQL for the row's day
+    order_by: str  # the clustering order the Parquet files keep
+    keep_in_lake: bool = True  # False: derived rows, deleted without a copy
+
+
+CRM_DAY = "cast(timezone('{tz}', cast(created_at as timestamptz)) as date)"
+RELATIONS = (
+    Relation(
+        "marts.fct_campaign_daily",
+        "report_date",
+        "report_date, channel, campaign_id, utm_campaign, utm_source, utm_medium",
+    ),
+    Relation(
+        "marts.fct_funnel_daily", "report_date", "report_date, utm_campaign, utm_source, utm_medium"
+    ),
+    Relation("marts.fct_channel_daily", "report_date", "report_date, channel"),
+    Relation("raw.ads_performance", "report_date", "report_date, channel, campaign_id"),
+    Relation("raw.ads_performance_history", "report_date", "report_date, channel, campaign_id"),
+    Relation("raw.ads_load_windows", "window_end", "window_end, window_start"),
+    Relation("raw.crm_opportunities", CRM_DAY, "created_at, opportunity_id"),
+    Relation("raw.crm_opportunities_history", CRM_DAY, "created_at, opportunity_id"),
+    Relation("raw.rejected_records", "cast(timezone('UTC', ingested_at) as date)", "ingested_at"),
+    Relation("staging.stg_ads__performance", "report_date", "report_date", keep_in_lake=False),
+    Relation("staging.stg_crm__opportunities", "report_date", "report_date", keep_in_lake=False),
+)
+
+
+class ArchiveFailed(Exception):
+    """Archiving stopped; nothing was deleted from DuckDB."""
+
+
+def hot_retention_months() -> int:
+    raw = (os.environ.get("HOT_RETENTION_MONTHS") or str(DEFAULT_HOT_MONTHS)).strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(
+            f"setting HOT_RETENTION_MONTHS={raw!r} is not a whole number of months >= 1"
+        )
+    return int(raw)
+
+
+def hot_from(today: dt.date, months: int) -> dt.date:
+    """The first day that stays hot: the first of the month `months` months before today's."""
+    index = today.year * 12 + today.month - 1 - months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass
+class Partition:
+    relation: Relation
+    month: dt.date
+    rows: int
+    fingerprint: int
+    file: str | None = None
+
+
+class Archiver:
+    """One archive run on an open warehouse connection (the caller holds the lock)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, lake_url: str, timezone: str) -> None:
+        self.con = con
+        self.lake_url = lake_url
+        self.timezone = timezone
+        self.fs, self.root = fsspec.core.url_to_fs(f"{lake_url}/archive")
+
+    def run(self, cutoff: dt.date) -> list[Partition]:
+        """Archive every month before `cutoff`; return what moved (empty on a rerun)."""
+        self.con.execute("create schema if not exists archive")
+        self.con.execute(
+            f"""
+            create table if not exists {LEDGER} (
+                relation varchar not null,
+                month date not null,
+                file varchar not null,
+                row_count bigint not null,
+                fingerprint hugeint not null,
+                archived_at timestamptz not null,
+                primary key (relation, month, file)
+            )
+            """
+        )
+        self.con.execute(
+            f"""
+            create table if not exists {BOUNDARIES} (
+                hot_from date primary key,
+                recorded_at timestamptz not null
+            )
+            """
+        )
+        relations = [r for r in RELATIONS if self._exists(r.name)]
+        self._remove_unrecorded_files(relations)
+        moved: list[Partition] = []
+        self.con.execute("begin transaction")
+        try:
+            for relation in relations:
+                for partition in self._old_partitions(relation, cutoff):
+                    if relation.keep_in_lake:
+                        self._write_and_verify(partition)
+                    self._delete(partition)
+                    moved.append(partition)
+            # From now on the models keep days before the cutoff out (macro hot_days_only).
+            self.con.execute(
+                f"""
+                insert into {BOUNDARIES}
+                select cast($cutoff as date), now()
+                where cast($cutoff as date)
+                    > (select coalesce(max(hot_from), date '0001-01-01') from {BOUNDARIES})
+                """,
+                {"cutoff": cutoff},
+            )
+            self.con.execute("commit")
+        except Exception as exc:
+            self.con.execute("rollback")
+            raise ArchiveFailed(
+                f"archiving stopped, nothing was deleted: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}"
+            ) from exc
+        return moved
+
+    def _exists(self, name: str) -> bool:
+        schema, table = name.split(".")
+        return bool(
+            self.con.execute(
+                "select count(*) from information_schema.tables where table_schema = ? "
+                "and table_name = ? and table_type = 'BASE TABLE'",
+                [schema, table],
+            ).fetchone()[0]
+        )
+
+    def _day(self, relation: Relation) -> str:
+        return relation.day.format(tz=self.timezone.replace("'", "''"))
+
+    def _old_partitions(self, relation: Relation, cutoff: dt.date) -> list[Partition]:
+        day = self._day(relation)
+        rows = self.con.execute(
+            f"""
+            select date_trunc('month', {day}) as month, count(*), sum(hash(t))
+            from {relation.name} as t
+            where {day} < ?
+            group by month
+            order by month
+            """,
+            [cutoff],
+        ).fetchall()
+        return [Partition(relation, month, count, int(row_hash)) for month, count, row_hash in rows]
+
+    def _month_filter(self, partition: Partition) -> str:
+        day = self._day(partition.relation)
+        month = partition.month.isoformat()
+        return f"{day} >= date '{month}' and {day} < date '{month}' + interval 1 month"
+
+    def _write_and_verify(self, partition: Partition) -> None:
+        relation = partition.relation
+        folder = f"{self.root}/{relation.name}/month={partition.month:%Y-%m}"
+        recorded = self.con.execute(
+            f"select count(*) from {LEDGER} where relation = ? and month = ?",
+            [relation.name, partition.month],
+        ).fetchone()[0]
+        self.fs.makedirs(folder, exist_ok=True)
+        path = f"{folder}/part-{recorded + 1:04d}.parquet"
+        url = path if is_local(self.lake_url) else self.fs.unstrip_protocol(path)
+        self.con.execute(
+            f"""
+            copy (
+                select * from {relation.name} as t
+                where {self._month_filter(partition)}
+                order by {relation.order_by}
+            ) to '{_quote(url)}' (format parquet, compression zstd)
+            """
+        )
+        count, fingerprint = self.con.execute(
+            f"select count(*), sum(hash(t)) "
+            f"from read_parquet('{_quote(url)}', hive_partitioning = false) as t"
+        ).fetchone()
+        if count != partition.rows:
+            raise ArchiveFailed(f"{url} holds {count} rows, DuckDB {partition.rows}")
+        if int(fingerprint or 0) != partition.fingerprint:
+            raise ArchiveFailed(f"{url} holds {count} rows as DuckDB, but not the same ones")
+        self.con.execute(
+            f"insert into {LEDGER} values (?, ?, ?, ?, ?, now())",
+            [relation.name, partition.month, url, count, partition.fingerprint],
+        )
+        partition.file = url
+
+    def _delete(self, partition: Partition) -> None:
+        deleted = self.con.execute(
+            f"delete from {partition.relation.name} as t where {self._month_filter(partition)}"
+        ).fetchone()[0]
+        if deleted != partition.rows:
+            raise ArchiveFailed(
+                f"{partition.relation.name} {partition.month:%Y-%m}: deleted {deleted} rows, "
+                f"archived {partition.rows}"
+            )
+
+    def _remove_unrecorded_files(self, relations: list[Relation]) -> None:
+        """Files a failed run left behind: never recorded, never read, rewritten next."""
+        recorded = {row[0] for row in self.con.execute(f"select file from {LEDGER}").fetchall()}
+        for relation in relations:
+            for path in self.fs.glob(f"{self.root}/{relation.name}/month=*/part-*.parquet"):
+                url = path if is_local(self.lake_url) else self.fs.unstrip_protocol(path)
+                if url not in recorded and self.fs.isfile(path):
+                    self.fs.rm(path)
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def archive(paths: WarehousePaths, today: dt.date, months: int) -> dict:
+    """Archive under the warehouse lock, rebuild the history views, publish the snapshot."""
+    started = time.monotonic()
+    cutoff = hot_from(today, months)
+    lake = archive_url(paths)
+    timezone = os.environ.get("REPORTING_TIMEZONE") or "UTC"
+    if not paths.duckdb_path.exists():
+        raise ArchiveFailed(f"no warehouse at {paths.duckdb_path}: run make load and make build")
+    with warehouse_lock(paths.state_dir, "archive"):
+        with duckdb.connect(str(paths.duckdb_path)) as con:
+            con.execute("set TimeZone = 'UTC'")
+            moved = Archiver(con, lake, timezone).run(cutoff)
+        if moved:
+            _refresh_history_views(paths)
+        record = {
+            "status": "ok",
+            "finished_at": time.time(),
+            "duration_seconds": round(time.monotonic() - started, 3),
+            "hot_retention_months": months,
+            "hot_from": cutoff.isoformat(),
+            "archive_url": lake,
+            "moved": [
+                {
+                    "relation": p.relation.name,
+                    "month": f"{p.month:%Y-%m}",
+                    "rows": p.rows,
+                    "file": p.file,
+                }
+                for p in moved
+            ],
+        }
+        (paths.state_dir / "last_archive.json").write_text(json.dumps(record, indent=2))
+    return record
+
+
+def _refresh_history_views(paths: WarehousePaths) -> None:
+    """Rebuild marts.fct_*_history so they read the new files; then publish for readers."""
+    from dbt.cli.main import dbtRunner
+
+    from admira.build import dbt_args, release_duckdb
+    from admira.snapshot import publish
+
+    try:
+        result = dbtRunner().invoke(dbt_args("run") + ["--select", *HISTORY_MODELS])
+    finally:
+        release_duckdb()
+    if not result.success:
+        raise ArchiveFailed(
+            "the months were archived, but rebuilding the history views failed (see dbt's "
+            "output above); run `make build` to rebuild them"
+        )
+    publish(paths.duckdb_path, paths.snapshot_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m admira.archive",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--months", type=int, help="hot months (default HOT_RETENTION_MONTHS)")
+    parser.add_argument(
+        "--today", type=dt.date.fromisoformat, help="the day the window ends (default: today, UTC)"
+    )
+    args = parser.parse_args(argv)
+    months = args.months if args.months is not None else hot_retention_months()
+    if months < 1:
+        parser.error("--months must be at least 1")
+    today = args.today or dt.datetime.now(dt.UTC).date()
+    paths = WarehousePaths.from_env()
+    try:
+        record = archive(paths, today, months)
+    except (WarehouseBusy, ArchiveFailed) as exc:
+        print(f"archive failed: {exc}", file=sys.stderr)
+        return 2
+    cutoff = record["hot_from"]
+    if not record["moved"]:
+        print(f"Nothing to archive: DuckDB holds no month before {cutoff} ({months} hot months).")
+        return 0
+    print(f"Archived every month before {cutoff} ({months} hot months) to {record['archive_url']}:")
+    for item in record["moved"]:
+        where = item["file"] or "deleted (derived from raw)"
+        print(f"  {item['relation']:<34} {item['month']}  {item['rows']:>9,} rows  {where}")
+    print(f"  took {record['duration_seconds']:.1f}s; history views rebuilt, snapshot published")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

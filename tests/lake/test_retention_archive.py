@@ -1,0 +1,179 @@
+"""Retention (`make archive`): old months move to Parquet in the lake, the history views still
+show every day, a rerun changes nothing, a failure half-way deletes nothing, and later loads and
+builds never bring an archived month back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from lake_payloads import CAMPAIGNS, ads_payload, crm_payload
+
+from admira.archive import main as archive_main
+
+MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
+TODAY = "2025-04-15"  # with 1 hot month, January and February 2025 are archived
+HOT_FROM = dt.date(2025, 3, 1)
+
+
+def history(warehouse, database: Path | None = None) -> dict[str, list[tuple]]:
+    """Every history view, in grain order, from the warehouse or another copy of it."""
+    path = database or warehouse.paths.duckdb_path
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            mart: con.execute(f"select * from marts.{mart}_history order by all").fetchall()
+            for mart in MARTS
+        }
+
+
+def marts(warehouse) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(warehouse.paths.duckdb_path), read_only=True) as con:
+        return {
+            mart: con.execute(f"select * from marts.{mart} order by all").fetchall()
+            for mart in MARTS
+        }
+
+
+def warehouse_state(warehouse) -> dict[str, tuple]:
+    """Row count and a fingerprint of every table of the warehouse."""
+    with duckdb.connect(str(warehouse.paths.duckdb_path), read_only=True) as con:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+        return {
+            name: con.execute(f"select count(*), sum(hash(t)) from {name} as t").fetchone()
+            for (name,) in tables
+        }
+
+
+def lake_state(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def earliest_day(warehouse, relation: str, day: str = "report_date"):
+    return warehouse.query(f"select min({day}) from {relation}")[0][0]
+
+
+@pytest.fixture
+def built(built_template, warehouse, monkeypatch):
+    """A copy of the four months loaded and built once (tests/lake/conftest.py)."""
+    monkeypatch.delenv("HOT_RETENTION_MONTHS", raising=False)
+    shutil.copytree(built_template, warehouse.root, dirs_exist_ok=True)
+    return warehouse
+
+
+def test_archive_then_history_views_show_every_day_and_nothing_comes_back(built, capsys):
+    warehouse = built
+    before = marts(warehouse)
+    assert min(row[0] for row in before["fct_campaign_daily"]) == dt.date(2025, 1, 1)
+    raw_before = warehouse.query("select count(*) from raw.ads_performance")[0][0]
+
+    assert archive_main(["--months", "1", "--today", TODAY]) == 0
+    out = capsys.readouterr().out
+    assert "Archived every month before 2025-03-01 (1 hot months)" in out
+
+    # The hot tables hold no day before the window; the history views hold every day.
+    for mart in MARTS:
+        assert earliest_day(warehouse, f"marts.{mart}") == HOT_FROM
+    assert earliest_day(warehouse, "raw.ads_performance") == HOT_FROM
+    assert earliest_day(warehouse, "staging.stg_crm__opportunities") >= HOT_FROM
+    assert history(warehouse) == before
+    # Readers see it too: the snapshot was published again.
+    assert history(warehouse, warehouse.paths.snapshot_path) == before
+
+    # The lake: hive-partitioned Parquet, whole months, every row accounted for.
+    lake = warehouse.root / "lake" / "archive"
+    months = sorted(p.name for p in (lake / "raw.ads_performance").iterdir())
+    assert months == ["month=2025-01", "month=2025-02"]
+    with duckdb.connect() as con:
+        archived_raw = con.execute(
+            "select count(*) from read_parquet(?, hive_partitioning = true)",
+            [str(lake / "raw.ads_performance" / "*" / "*.parquet")],
+        ).fetchone()[0]
+    raw_after = warehouse.query("select count(*) from raw.ads_performance")[0][0]
+    assert archived_raw + raw_after == raw_before
+    assert archived_raw == (31 + 28) * len(CAMPAIGNS)
+
+    # A rerun changes nothing: not the warehouse, not the lake.
+    state, files = warehouse_state(warehouse), lake_state(lake)
+    assert archive_main(["--months", "1", "--today", TODAY]) == 0
+    assert "Nothing to archive" in capsys.readouterr().out
+    assert warehouse_state(warehouse) == state
+    assert lake_state(lake) == files
+
+    # The source resends January 10 with other numbers, and a late CRM record of January:
+    # they land in raw, but an incremental build never brings part of January back.
+    late_ads = [dict(row, clicks=999) for row in ads_payload(dt.date(2025, 1, 10), 1)]
+    late_crm = [dict(crm_payload(dt.date(2025, 1, 10), 1)[0], opportunity_id="O-late")]
+    assert warehouse.load(late_ads, late_crm, since="2025-01-10")["status"] == "ok"
+    warehouse.build()
+    for mart in MARTS:
+        assert earliest_day(warehouse, f"marts.{mart}") == HOT_FROM, "no archived day is rebuilt"
+    assert history(warehouse) == before, "archived months are frozen, never doubled"
+
+    # The next archive run moves the late raw rows to the lake beside the first part.
+    capsys.readouterr()
+    assert archive_main(["--months", "1", "--today", TODAY]) == 0
+    moved = [line.split()[0] for line in capsys.readouterr().out.splitlines() if "rows" in line]
+    assert set(moved) == {
+        "raw.ads_performance",
+        "raw.ads_performance_history",
+        "raw.ads_load_windows",
+        "raw.crm_opportunities",
+        "raw.crm_opportunities_history",
+    }
+    january = lake / "raw.ads_performance" / "month=2025-01"
+    assert sorted(p.name for p in january.iterdir()) == ["part-0001.parquet", "part-0002.parquet"]
+    assert earliest_day(warehouse, "raw.ads_performance") == HOT_FROM
+    assert history(warehouse) == before
+
+    # A full refresh rebuilds the hot marts from hot raw: the archived days stay in the lake.
+    warehouse.build(full_refresh=True)
+    assert earliest_day(warehouse, "marts.fct_funnel_daily") == HOT_FROM
+    assert history(warehouse) == before
+
+
+def test_a_failure_half_way_deletes_nothing_and_a_rerun_finishes_without_duplicates(built, capsys):
+    warehouse = built
+    before, state = marts(warehouse), warehouse_state(warehouse)
+    # Something occupies the path of a file written late in the run (a real I/O failure).
+    blocker = warehouse.root / "lake/archive/raw.crm_opportunities/month=2025-02/part-0001.parquet"
+    blocker.mkdir(parents=True)
+
+    assert archive_main(["--months", "1", "--today", TODAY]) == 2
+    err = capsys.readouterr().err
+    assert "archive failed: archiving stopped, nothing was deleted" in err
+    assert warehouse_state(warehouse) == {
+        name: value for name, value in state.items() if not name.startswith("archive.")
+    } | {"archive.archived_partitions": (0, None), "archive.boundaries": (0, None)}
+    written = list((warehouse.root / "lake/archive/marts.fct_campaign_daily").rglob("*.parquet"))
+    assert written, "files were written before the failure"
+
+    blocker.rmdir()
+    assert archive_main(["--months", "1", "--today", TODAY]) == 0
+    assert history(warehouse) == before
+    ledger = warehouse.query(
+        "select relation, month, count(*), sum(row_count) from archive.archived_partitions "
+        "group by all order by all"
+    )
+    assert all(files == 1 for _, _, files, _ in ledger), "one file per month: no duplicates"
+    assert sum(rows for *_, rows in ledger) == sum(
+        count for name, (count, _) in state.items() if name.startswith(("raw.", "marts."))
+    ) - sum(count for name, (count, _) in warehouse_state(warehouse).items()
+            if name.startswith(("raw.", "marts.")))  # fmt: skip
+
+
+def test_bad_retention_settings_get_a_clear_message(warehouse, monkeypatch, capsys):
+    monkeypatch.setenv("HOT_RETENTION_MONTHS", "eighteen")
+    with pytest.raises(SystemExit) as raised:
+        archive_main([])
+    assert "HOT_RETENTION_MONTHS='eighteen' is not a whole number of months" in str(raised.value)
