@@ -55,6 +55,12 @@ spark-demo: install
 test: install
 	$(BIN)/pytest
 
+# The reliability suite alone: faults, crashes, concurrency, a full disk, bad input, security.
+# It ends with the figures (also in test-output/reliability/summary.json); `make test` runs it too.
+.PHONY: reliability
+reliability: install
+	$(BIN)/pytest tests/reliability
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
+
 from admira.lock import WarehouseBusy, warehouse_lock
 from admira.paths import WarehousePaths
 from admira.snapshot import publish
@@ -50,7 +52,11 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
             release_duckdb()
         ok = bool(result.success)
         if ok:
-            publish(paths.duckdb_path, paths.snapshot_path)
+            try:
+                publish(paths.duckdb_path, paths.snapshot_path)
+            except (OSError, duckdb.Error) as exc:  # a full disk: readers keep the last one
+                ok = False
+                print(f"Publishing the snapshot failed: {exc}", file=sys.stderr)
         record = {
             "status": "ok" if ok else "failed",
             "finished_at": time.time(),
@@ -59,7 +65,10 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
             "full_refresh": full_refresh,
             "snapshot": str(paths.snapshot_path) if ok else None,
         }
-        (paths.state_dir / "last_build.json").write_text(json.dumps(record, indent=2))
+        try:
+            (paths.state_dir / "last_build.json").write_text(json.dumps(record, indent=2))
+        except OSError as exc:
+            print(f"Could not record the build: {exc}", file=sys.stderr)
     return ok
 
 

@@ -21,11 +21,21 @@ class WarehouseBusy(Exception):
     """Another load or build holds the warehouse."""
 
 
+class WarehouseNotWritable(WarehouseBusy):
+    """The lock file cannot be created (a read-only folder, a full disk): no writer could work
+    there either. A WarehouseBusy, so every command stops with its message, not a traceback."""
+
+
 @contextmanager
 def warehouse_lock(state_dir: Path, what: str) -> Iterator[None]:
-    state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "warehouse.lock"
-    handle = open(path, "a+")
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+")
+    except OSError as exc:
+        raise WarehouseNotWritable(
+            f"cannot write the warehouse's state folder: {exc.strerror} ({path})"
+        ) from None
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -33,19 +43,21 @@ def warehouse_lock(state_dir: Path, what: str) -> Iterator[None]:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise WarehouseBusy(f"the warehouse is busy: held by {holder} ({path})") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(
-            json.dumps(
-                {
-                    "pid": os.getpid(),
-                    "what": what,
-                    "since": time.time(),
-                    "command": " ".join(sys.argv),
-                }
-            )
-        )
-        handle.flush()
+        holder = {
+            "pid": os.getpid(),
+            "what": what,
+            "since": time.time(),
+            "command": " ".join(sys.argv),
+        }
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(json.dumps(holder))
+            handle.flush()
+        except OSError as exc:
+            raise WarehouseNotWritable(
+                f"cannot write the warehouse's state folder: {exc.strerror} ({path})"
+            ) from None
         yield
     finally:
         handle.close()  # closing releases the lock, also when the process is killed

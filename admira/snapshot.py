@@ -21,5 +21,9 @@ def publish(warehouse: Path, snapshot: Path) -> None:
         con.execute("checkpoint")  # everything in the main file, nothing left in the WAL
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     partial = snapshot.with_name(f".{snapshot.name}.partial")
-    shutil.copyfile(warehouse, partial)
-    os.replace(partial, snapshot)
+    try:
+        shutil.copyfile(warehouse, partial)
+        os.replace(partial, snapshot)
+    except OSError:
+        partial.unlink(missing_ok=True)  # a full disk: give the space back, keep the old one
+        raise

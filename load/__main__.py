@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     except (WarehouseBusy, LoadFailed) as exc:
         print(f"load failed: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a full disk or a read-only folder: say it, no traceback
+        print(f"load failed: cannot write its files: {exc}", file=sys.stderr)
+        return 2
     _print_summary(summary, settings)
     return 0 if summary["status"] == "ok" else 1
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 WHITESPACE = " \t\n\r"
 TAIL_BYTES = 1 << 16
+TOO_DEEP = "not the envelope: the body nests too deeply"
 _decoder = json.JSONDecoder()
 
 
@@ -136,6 +137,8 @@ def _find_list_start(text: str, list_path: tuple[str, ...]) -> int | None:
                 if exc.pos >= len(text) - 1:
                     raise _NeedMore from None
                 raise PayloadError("the body is not valid JSON") from None
+            except RecursionError:  # hostile nesting before the list: refuse, do not crash
+                raise PayloadError(TOO_DEEP) from None
             pos = _skip_ws(text, pos)
             if text[pos] == ",":
                 pos = _skip_ws(text, pos + 1)
@@ -153,6 +156,8 @@ def _parse_envelope(text: str, list_path: tuple[str, ...]) -> dict:
         document = json.loads(text)
     except ValueError:
         raise PayloadError("the body is not valid JSON") from None
+    except RecursionError:
+        raise PayloadError(TOO_DEEP) from None
     node = document
     for depth, key in enumerate(list_path):
         if not isinstance(node, dict):

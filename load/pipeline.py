@@ -23,6 +23,7 @@ import duckdb
 from load.config import Settings
 from load.envelope import PayloadError, copy_list, locate_records
 from load.http_client import Fetcher, SourceError, is_http, redact, with_query
+from load.interrupted_loads import finish_interrupted_loads
 from admira.lock import warehouse_lock
 from load.observability import IngestMetrics, log, write_atomically
 from load.raw_archive import ArchivedRun, ArchivingFetcher, RawArchive
@@ -190,6 +191,7 @@ def _land(settings: Settings, dlt_sources: list) -> str:
         pipelines_dir=str(settings.paths.state_dir / "pipelines"),
     )
     try:
+        finish_interrupted_loads(pipeline)  # a killed run's half-landed load, exactly once
         info = pipeline.run(raw.adapt(dlt_sources), **raw.run_options())
     except Exception as exc:  # dlt wraps every cause; say it in one line
         cause = exc

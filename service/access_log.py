@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.privacy import redact_emails
+from service.privacy import redact_emails, redact_query
 from service.prometheus_metrics import ServiceMetrics
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -90,7 +90,7 @@ class AccessLog:
                 method=scope["method"],
                 path=redact_emails(scope["path"]),
                 route=route_path,
-                query=redact_emails(scope.get("query_string", b"").decode("latin-1")),
+                query=redact_emails(redact_query(scope.get("query_string", b"").decode("latin-1"))),
                 status=status,
                 latency_ms=round(seconds * 1000, 3),
                 client=(scope.get("client") or ("", 0))[0],

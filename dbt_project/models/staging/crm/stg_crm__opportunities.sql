@@ -11,7 +11,9 @@ renamed as (
     select
         {{ redact_email_like(trim_whitespace('opportunity_id')) }} as opportunity_id,
         {{ hash_email('contact_email') }} as contact_email_hash,
-        coalesce(nullif(lower({{ trim_whitespace('stage') }}), ''), 'unknown') as stage,
+        {{ redact_email_like(
+            "coalesce(nullif(lower(" ~ trim_whitespace('stage') ~ "), ''), 'unknown')"
+        ) }} as stage,
         {{ clamp_non_negative('amount') }} as amount,
         {{ report_date('created_at') }} as report_date,
         {{ normalize_utm('utm_campaign') }} as utm_campaign,
