@@ -5,13 +5,32 @@
     on now or counted on before (a stage change on an opportunity created months ago rebuilds
     that old day). "Not seen yet" means a load id above the newest source_load_id in the mart.
     With var since, the days on and after it are rebuilt as well. So a plain build after any
-    load gives the same marts as a full refresh. -#}
-{% macro days_to_rebuild_condition(target_relation, date_column='report_date') -%}
-    {{ date_column }} in (
-        select report_date
+    load gives the same marts as a full refresh.
+
+    In a real build the days are looked up first and written into the SQL as constants: DuckDB
+    pushes constants down to the table scans, so a build after a one-day load reads that day;
+    with the subquery it aggregates the whole history and keeps a few days. Unit tests (whose
+    inputs are fixtures, not tables) get the subquery, which is the same rule. -#}
+{% macro days_to_rebuild_condition(
+    target_relation, date_column='report_date', load_id_column='source_load_id', source=none
+) -%}
+    {%- set days_query -%}
+        select distinct report_date
         from {{ ref('int_days_touched_by_loads') }}
-        where load_id > (select coalesce(max(source_load_id), '') from {{ target_relation }})
+        where load_id > (
+            select coalesce(max({{ load_id_column }}), '') from {{ target_relation }}
+        )
+        {%- if source %} and source = '{{ source }}'{% endif %}
+    {%- endset -%}
+    {%- if execute and model.resource_type != 'unit_test' %}
+    {{ date_column }} in (
+        {%- for day in run_query(days_query ~ ' order by 1').columns[0].values() %}
+        {{- ', ' if not loop.first }}cast('{{ day }}' as date)
+        {%- else %}null{% endfor -%}
     )
+    {%- else %}
+    {{ date_column }} in ({{ days_query }})
+    {%- endif %}
     {%- if var('since') %}
     or {{ date_column }} >= cast('{{ since_date() }}' as date)
     {%- endif %}
@@ -32,7 +51,12 @@
 {% macro get_incremental_replace_days_sql(arg_dict) -%}
     {%- set target = arg_dict['target_relation'] -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    delete from {{ target }} where {{ days_to_rebuild_condition(target) }};
+    {%- set condition = days_to_rebuild_condition(
+        target,
+        load_id_column=config.get('load_id_column', 'source_load_id'),
+        source=config.get('rebuild_source'),
+    ) %}
+    delete from {{ target }} where {{ condition }};
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}

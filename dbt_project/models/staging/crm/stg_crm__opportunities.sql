@@ -1,8 +1,20 @@
+{#- A table, not a view: the tests and every model downstream read it, so the history is
+    normalized once. Each build replaces only the opportunities that a newer raw load upserted. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='opportunity_id',
+    on_schema_change='fail',
+) }}
+
 with
 
 source as (
 
     select * from {{ source('crm', 'crm_opportunities') }}
+    {% if is_incremental() %}
+    where _dlt_load_id > (select coalesce(max(load_id), '') from {{ this }})
+    {% endif %}
 
 ),
 
