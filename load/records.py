@@ -27,9 +27,14 @@ TIMESTAMP_PATTERN = (
     r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?"
 )
 
+# WHITESPACE_CHARS as a regular-expression class.
+_SPACE = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in WHITESPACE_CHARS) + "]"
+
 # Helpers shared by the validation SQL of every source.
 _MACROS = [
-    f"create or replace macro trim_ws(s) as trim(s, '{WHITESPACE_CHARS}')",
+    # A regular expression rather than trim(s, characters): with non-ASCII characters in the
+    # set, DuckDB's trim costs ~0.85 s of CPU per million values, the expression ~0.12 s.
+    f"create or replace macro trim_ws(s) as regexp_replace(s, '^{_SPACE}+|{_SPACE}+$', '', 'g')",
     # The JSON type of a field: NULL when the key is absent, 'NULL' when it is null.
     "create or replace macro field_type(rec, key) as json_type(rec, '$.\"' || key || '\"')",
     # A number, a numeric string, or NULL for anything else (absent, null, junk).
