@@ -6,8 +6,8 @@ import argparse
 import datetime as dt
 import sys
 
-from load.config import Settings
 from admira.lock import WarehouseBusy
+from load.config import Settings
 from load.pipeline import LoadFailed, run
 from load.replay import NothingToReplay, parse_days, replay
 

@@ -41,7 +41,9 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         paths = WarehousePaths.from_env()
-        metrics_path = Path(os.environ.get("INGEST_METRICS_PATH") or paths.state_dir / "ingest.prom")
+        metrics_path = Path(
+            os.environ.get("INGEST_METRICS_PATH") or paths.state_dir / "ingest.prom"
+        )
         return cls(
             ads_url=os.environ.get("ADS_API_URL") or str(SAMPLE_DIR / "ads.json"),
             crm_url=os.environ.get("CRM_API_URL") or str(SAMPLE_DIR / "crm.json"),

@@ -94,11 +94,20 @@ class Fetcher:
             shutil.copyfile(path, target)
         except OSError as exc:
             self.metrics.failure(source, "file_error")
-            raise SourceError(source, url, f"cannot read file: {exc.strerror}", "file_error") from exc
+            raise SourceError(
+                source, url, f"cannot read file: {exc.strerror}", "file_error"
+            ) from exc
         seconds = time.perf_counter() - started
         self.metrics.request(source, "file", seconds)
-        log("fetch", source=source, url=url, status="file", latency_ms=round(seconds * 1000, 1),
-            attempt=1, bytes=target.stat().st_size)
+        log(
+            "fetch",
+            source=source,
+            url=url,
+            status="file",
+            latency_ms=round(seconds * 1000, 1),
+            attempt=1,
+            bytes=target.stat().st_size,
+        )
 
     def _fetch_http(self, source: str, url: str, target: Path) -> None:
         settings = self.settings
@@ -128,8 +137,16 @@ class Fetcher:
                 failure, reason = f"connection error: {type(exc).__name__}", "connection_error"
             seconds = time.perf_counter() - started
             self.metrics.request(source, status, seconds)
-            log("fetch", source=source, url=redact(url), request_id=request_id, status=status,
-                latency_ms=round(seconds * 1000, 1), attempt=attempt, error=failure)
+            log(
+                "fetch",
+                source=source,
+                url=redact(url),
+                request_id=request_id,
+                status=status,
+                latency_ms=round(seconds * 1000, 1),
+                attempt=attempt,
+                error=failure,
+            )
             if failure is None:
                 return
             self.metrics.failure(source, reason)

@@ -20,11 +20,11 @@ from urllib.parse import urljoin
 
 import duckdb
 
+from admira.lock import warehouse_lock
 from load.config import Settings
 from load.envelope import PayloadError, copy_list, locate_records
 from load.http_client import Fetcher, SourceError, is_http, redact, with_query
 from load.interrupted_loads import finish_interrupted_loads
-from admira.lock import warehouse_lock
 from load.observability import IngestMetrics, log, write_atomically
 from load.raw_archive import ArchivedRun, ArchivingFetcher, RawArchive
 from load.records import append_records, create_record_table, work_area
