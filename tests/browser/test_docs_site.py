@@ -59,6 +59,7 @@ def test_sidebar_lists_the_exposures(overview_dom: str) -> None:
     text = "".join(visible_text(overview_dom).split())
     for label in EXPOSURES:
         assert "".join(label.split()) in text, f"exposure {label!r} not in the sidebar"
+    assert 'data-nav-unique-id="exposure.admira.metrics_api"' in overview_dom
 
 
 def test_lineage_graph_is_drawn(chromium: Chromium, docs_url: str) -> None:
