@@ -17,31 +17,60 @@ import duckdb
 import pyarrow as pa
 
 from load import contracts
-from load.records import TIMESTAMP_PATTERN, arrow_batches, ingested_at_column, rejected_batches
+from load.records import (
+    TIMESTAMP_PATTERN,
+    arrow_batches,
+    ingested_at_column,
+    json_paths,
+    rejected_batches,
+    set_aside_rejected,
+)
 
 NAME = "ads"
 LIST_PATH = ("external", "ads", "performance")
 CONTRACT_VERSION = contracts.ADS.version  # "ads.v1", from contracts/ads.v1.json
 RECORDS = "ads_records"
 
+# The fields a record is checked on, in the order of the `types` and `texts` lists below.
+FIELDS = (
+    "date", "campaign_id", "channel", "clicks", "impressions", "cost",
+    "utm_campaign", "utm_source", "utm_medium",
+)
+
 # One row per received record: typed fields, and the reasons it is rejected (NULL = accepted).
 CHECK_SQL = f"""
 create or replace table ads_checked as
-with fields as (
+with extracted as (
     select
         rowid as record_index,
-        rec,
         json_type(rec) = 'OBJECT' as is_object,
-        trim_ws(rec ->> 'date') as date_text,
-        id_text(rec, 'campaign_id') as campaign_id,
-        lower(id_text(rec, 'channel')) as channel,
-        number_value(rec, 'clicks') as clicks,
-        number_value(rec, 'impressions') as impressions,
-        number_value(rec, 'cost') as cost,
-        rec ->> 'utm_campaign' as utm_campaign,
-        rec ->> 'utm_source' as utm_source,
-        rec ->> 'utm_medium' as utm_medium
+        json_type(rec, {json_paths(FIELDS)}) as types,
+        json_extract_string(rec, {json_paths(FIELDS)}) as texts
     from {RECORDS}
+),
+
+fields as (
+    select
+        record_index,
+        is_object,
+        types[1] as date_type,
+        texts[1] as date_raw,
+        trim_ws(texts[1]) as date_text,
+        id_text(types[2], texts[2]) as campaign_id,
+        lower(id_text(types[3], texts[3])) as channel,
+        types[4] as clicks_type,
+        texts[4] as clicks_raw,
+        number_value(types[4], texts[4]) as clicks,
+        types[5] as impressions_type,
+        texts[5] as impressions_raw,
+        number_value(types[5], texts[5]) as impressions,
+        types[6] as cost_type,
+        texts[6] as cost_raw,
+        number_value(types[6], texts[6]) as cost,
+        texts[7] as utm_campaign,
+        texts[8] as utm_source,
+        texts[9] as utm_medium
+    from extracted
 ),
 
 typed as (
@@ -55,26 +84,29 @@ typed as (
 )
 
 select
-    *,
+    * exclude (
+        date_type, date_raw, clicks_type, clicks_raw, impressions_type, impressions_raw,
+        cost_type, cost_raw
+    ),
     case when not is_object then 'record is not a JSON object' else nullif(concat_ws('; ',
-        case when coalesce(field_type(rec, 'date'), 'NULL') = 'NULL' or date_text = ''
+        case when coalesce(date_type, 'NULL') = 'NULL' or date_text = ''
             then 'date is missing'
-            when report_date is null then 'date is not a valid date: ' || quoted(rec, 'date')
+            when report_date is null then 'date is not a valid date: ' || quoted(date_raw)
         end,
         case when coalesce(campaign_id, '') = '' then 'campaign_id is missing or blank' end,
         case when coalesce(channel, '') = '' then 'channel is missing or blank' end,
-        case when not_a_number(rec, 'clicks')
-                then 'clicks is not a number: ' || quoted(rec, 'clicks')
-            when out_of_range(rec, 'clicks')
-                then 'clicks is out of range: ' || quoted(rec, 'clicks') end,
-        case when not_a_number(rec, 'impressions')
-                then 'impressions is not a number: ' || quoted(rec, 'impressions')
-            when out_of_range(rec, 'impressions')
-                then 'impressions is out of range: ' || quoted(rec, 'impressions') end,
-        case when not_a_number(rec, 'cost')
-                then 'cost is not a number: ' || quoted(rec, 'cost')
-            when out_of_range(rec, 'cost')
-                then 'cost is out of range: ' || quoted(rec, 'cost') end
+        case when not_a_number(clicks_type, clicks)
+                then 'clicks is not a number: ' || quoted(clicks_raw)
+            when out_of_range(clicks)
+                then 'clicks is out of range: ' || quoted(clicks_raw) end,
+        case when not_a_number(impressions_type, impressions)
+                then 'impressions is not a number: ' || quoted(impressions_raw)
+            when out_of_range(impressions)
+                then 'impressions is out of range: ' || quoted(impressions_raw) end,
+        case when not_a_number(cost_type, cost)
+                then 'cost is not a number: ' || quoted(cost_raw)
+            when out_of_range(cost)
+                then 'cost is out of range: ' || quoted(cost_raw) end
     ), '') end as reason
 from typed
 """
@@ -83,6 +115,7 @@ from typed
 def split(con: duckdb.DuckDBPyConnection, since: dt.date | None) -> dict[str, object]:
     """Build the accepted (deduplicated), rejected and window tables; return the counts."""
     con.execute(CHECK_SQL)
+    set_aside_rejected(con, NAME, f"{NAME}_checked", RECORDS)
     con.execute(
         """
         create or replace table ads_accepted as
@@ -176,6 +209,8 @@ def ads_source(
     @dlt.resource(name="ads_rejected_records", table_name="rejected_records",
                   write_disposition="append")
     def rejected():
-        yield from rejected_batches(con, "ads_checked", NAME, CONTRACT_VERSION, ingested_at)
+        yield from rejected_batches(
+            con, f"{NAME}_rejected", NAME, CONTRACT_VERSION, ingested_at
+        )
 
     return current, history, windows, rejected

@@ -15,29 +15,53 @@ import dlt
 import duckdb
 
 from load import contracts
-from load.records import TIMESTAMP_PATTERN, arrow_batches, ingested_at_column, rejected_batches
+from load.records import (
+    TIMESTAMP_PATTERN,
+    arrow_batches,
+    ingested_at_column,
+    json_paths,
+    rejected_batches,
+    set_aside_rejected,
+)
 
 NAME = "crm"
 LIST_PATH = ("external", "crm", "opportunities")
 CONTRACT_VERSION = contracts.CRM.version  # "crm.v1", from contracts/crm.v1.json
 RECORDS = "crm_records"
 
+# The fields a record is checked on, in the order of the `types` and `texts` lists below.
+FIELDS = (
+    "opportunity_id", "contact_email", "stage", "amount", "created_at",
+    "utm_campaign", "utm_source", "utm_medium",
+)
+
 CHECK_SQL = f"""
 create or replace table crm_checked as
-with fields as (
+with extracted as (
     select
         rowid as record_index,
-        rec,
         json_type(rec) = 'OBJECT' as is_object,
-        id_text(rec, 'opportunity_id') as opportunity_id,
-        rec ->> 'contact_email' as contact_email,
-        rec ->> 'stage' as stage,
-        number_value(rec, 'amount') as amount,
-        trim_ws(rec ->> 'created_at') as created_at,
-        rec ->> 'utm_campaign' as utm_campaign,
-        rec ->> 'utm_source' as utm_source,
-        rec ->> 'utm_medium' as utm_medium
+        json_type(rec, {json_paths(FIELDS)}) as types,
+        json_extract_string(rec, {json_paths(FIELDS)}) as texts
     from {RECORDS}
+),
+
+fields as (
+    select
+        record_index,
+        is_object,
+        id_text(types[1], texts[1]) as opportunity_id,
+        texts[2] as contact_email,
+        texts[3] as stage,
+        types[4] as amount_type,
+        texts[4] as amount_raw,
+        number_value(types[4], texts[4]) as amount,
+        texts[5] as created_at_raw,
+        trim_ws(texts[5]) as created_at,
+        texts[6] as utm_campaign,
+        texts[7] as utm_source,
+        texts[8] as utm_medium
+    from extracted
 ),
 
 typed as (
@@ -50,19 +74,19 @@ typed as (
 )
 
 select
-    *,
+    * exclude (amount_type, amount_raw, created_at_raw),
     cast(timezone(getvariable('reporting_timezone'), created_at_utc) as date) as report_date,
     case when not is_object then 'record is not a JSON object' else nullif(concat_ws('; ',
         case when coalesce(opportunity_id, '') = ''
             then 'opportunity_id is missing or blank' end,
         case when coalesce(created_at, '') = '' then 'created_at is missing or empty'
             when created_at_utc is null
-                then 'created_at is not a valid timestamp: ' || quoted(rec, 'created_at')
+                then 'created_at is not a valid timestamp: ' || quoted(created_at_raw)
         end,
-        case when not_a_number(rec, 'amount')
-                then 'amount is not a number: ' || quoted(rec, 'amount')
-            when out_of_range(rec, 'amount')
-                then 'amount is out of range: ' || quoted(rec, 'amount') end
+        case when not_a_number(amount_type, amount)
+                then 'amount is not a number: ' || quoted(amount_raw)
+            when out_of_range(amount)
+                then 'amount is out of range: ' || quoted(amount_raw) end
     ), '') end as reason
 from typed
 """
@@ -74,6 +98,7 @@ def split(
     """Build the accepted (deduplicated) and rejected tables; return the counts."""
     con.execute("set variable reporting_timezone = ?", [reporting_timezone])
     con.execute(CHECK_SQL)
+    set_aside_rejected(con, NAME, f"{NAME}_checked", RECORDS)
     con.execute(
         """
         create or replace table crm_accepted as
@@ -111,7 +136,9 @@ def crm_source(con: duckdb.DuckDBPyConnection, ingested_at: dt.datetime):
 
     @dlt.resource(
         name="crm_opportunities",
-        primary_key="opportunity_id",
+        # A merge key, not a primary key: `current` already keeps one row per opportunity, and
+        # a primary key makes dlt deduplicate the staged rows again (a window over all of them).
+        merge_key="opportunity_id",
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
     )
     def current():
@@ -132,6 +159,8 @@ def crm_source(con: duckdb.DuckDBPyConnection, ingested_at: dt.datetime):
     @dlt.resource(name="crm_rejected_records", table_name="rejected_records",
                   write_disposition="append")
     def rejected():
-        yield from rejected_batches(con, "crm_checked", NAME, CONTRACT_VERSION, ingested_at)
+        yield from rejected_batches(
+            con, f"{NAME}_rejected", NAME, CONTRACT_VERSION, ingested_at
+        )
 
     return current, history, rejected
