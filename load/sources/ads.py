@@ -33,8 +33,15 @@ RECORDS = "ads_records"
 
 # The fields a record is checked on, in the order of the `types` and `texts` lists below.
 FIELDS = (
-    "date", "campaign_id", "channel", "clicks", "impressions", "cost",
-    "utm_campaign", "utm_source", "utm_medium",
+    "date",
+    "campaign_id",
+    "channel",
+    "clicks",
+    "impressions",
+    "cost",
+    "utm_campaign",
+    "utm_source",
+    "utm_medium",
 )
 
 # One row per received record: typed fields, and the reasons it is rejected (NULL = accepted).
@@ -209,8 +216,6 @@ def ads_source(
     @dlt.resource(name="ads_rejected_records", table_name="rejected_records",
                   write_disposition="append")
     def rejected():
-        yield from rejected_batches(
-            con, f"{NAME}_rejected", NAME, CONTRACT_VERSION, ingested_at
-        )
+        yield from rejected_batches(con, f"{NAME}_rejected", NAME, CONTRACT_VERSION, ingested_at)
 
     return current, history, windows, rejected

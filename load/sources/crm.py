@@ -31,8 +31,14 @@ RECORDS = "crm_records"
 
 # The fields a record is checked on, in the order of the `types` and `texts` lists below.
 FIELDS = (
-    "opportunity_id", "contact_email", "stage", "amount", "created_at",
-    "utm_campaign", "utm_source", "utm_medium",
+    "opportunity_id",
+    "contact_email",
+    "stage",
+    "amount",
+    "created_at",
+    "utm_campaign",
+    "utm_source",
+    "utm_medium",
 )
 
 CHECK_SQL = f"""
@@ -159,8 +165,6 @@ def crm_source(con: duckdb.DuckDBPyConnection, ingested_at: dt.datetime):
     @dlt.resource(name="crm_rejected_records", table_name="rejected_records",
                   write_disposition="append")
     def rejected():
-        yield from rejected_batches(
-            con, f"{NAME}_rejected", NAME, CONTRACT_VERSION, ingested_at
-        )
+        yield from rejected_batches(con, f"{NAME}_rejected", NAME, CONTRACT_VERSION, ingested_at)
 
     return current, history, rejected
