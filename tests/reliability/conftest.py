@@ -35,6 +35,7 @@ def upstream() -> Iterator[FaultyUpstream]:
     server.stop()
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own sections: the figures end the report
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not FIGURES.touched():
         return

@@ -108,7 +108,7 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Target:
 
 
 @settings(
-    max_examples=20,
+    max_examples=10,
     deadline=None,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[
@@ -220,7 +220,7 @@ def test_a_hostile_payload_loads_or_is_refused_cleanly(payload_target, figures, 
 
 
 @settings(
-    max_examples=20,
+    max_examples=12,
     deadline=None,
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
