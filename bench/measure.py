@@ -29,6 +29,8 @@ class Measurement:
     seconds: float
     peak_rss_mb: float
     returncode: int
+    cpu_seconds: float  # user + system, all threads and waited-for children: steadier than the
+    # wall time on a shared machine
 
 
 class StepFailed(Exception):
@@ -76,7 +78,12 @@ def run_measured(
         returncode, rusage = rusage_box[0]
         process.returncode = returncode  # reaped by wait4, not by Popen
     max_single = rusage.ru_maxrss * 1024  # kilobytes on Linux
-    return Measurement(round(seconds, 3), round(max(peak, max_single) / MB, 1), returncode)
+    return Measurement(
+        round(seconds, 3),
+        round(max(peak, max_single) / MB, 1),
+        returncode,
+        round(rusage.ru_utime + rusage.ru_stime, 3),
+    )
 
 
 def rss_bytes(pids: list[int]) -> int:

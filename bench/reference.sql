@@ -9,35 +9,61 @@
 
 set TimeZone = 'UTC';
 
--- Every character Python's str.strip() removes (CONTRACT §2 "trim").
-create or replace macro trim_ws(s) as trim(
+-- Every character Python's str.strip() removes (CONTRACT §2 "trim"). A regular expression:
+-- trim(s, characters) with non-ASCII characters in the set is ~7x slower in DuckDB.
+create or replace macro trim_ws(s) as regexp_replace(
     s,
-    chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(28) || chr(29) || chr(30)
-    || chr(31) || chr(32) || chr(133) || chr(160) || chr(5760) || chr(8192) || chr(8193)
-    || chr(8194) || chr(8195) || chr(8196) || chr(8197) || chr(8198) || chr(8199) || chr(8200)
-    || chr(8201) || chr(8202) || chr(8232) || chr(8233) || chr(8239) || chr(8287) || chr(12288)
+    '^[\t\n\x{B}\f\r\x{1C}-\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}'
+    || '\x{205F}\x{3000}]+|[\t\n\x{B}\f\r\x{1C}-\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}'
+    || '\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]+$',
+    '',
+    'g'
 );
 
--- A number, a numeric string, or NULL (for absent, null and anything that is not a number).
-create or replace macro as_number(json_type, text) as (
+-- A dimension value shaped like an e-mail address becomes a stable pseudonym after raw.
+create or replace macro pseudonymized(value) as (
     case
-        when json_type in ('BIGINT', 'UBIGINT', 'DOUBLE') then try_cast(text as double)
-        when json_type = 'VARCHAR' then try_cast(trim_ws(text) as double)
+        when regexp_matches(value, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}')
+            then 'redacted:' || left(sha256(value), 16)
+        else value
     end
 );
 
--- Present, not null, and not a finite number: the record is rejected.
-create or replace macro is_not_a_number(json_type, text) as (
+-- A number, a string holding one, or NULL (for absent, null and anything else).
+create or replace macro as_number(json_type, text) as (
+    case
+        when json_type in ('BIGINT', 'UBIGINT', 'DOUBLE') then try_cast(text as double)
+        when json_type = 'VARCHAR' and regexp_full_match(
+            trim_ws(text), '[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?'
+        )
+            then try_cast(trim_ws(text) as double)
+    end
+);
+
+-- Present, not null, and not a finite number below 1e15 in size: the record is rejected.
+create or replace macro is_bad_number(json_type, text) as (
     coalesce(json_type, 'NULL') <> 'NULL'
-    and not coalesce(isfinite(as_number(json_type, text)), false)
+    and not coalesce(abs(as_number(json_type, text)) < 1e15, false)
 );
 
--- An identifier: the trimmed text of a string or an integer; NULL for anything else.
+-- An identifier: the trimmed text of a string or an integer (1.0 too); NULL for anything else.
 create or replace macro as_identifier(json_type, text) as (
-    case when json_type in ('VARCHAR', 'BIGINT', 'UBIGINT') then trim_ws(text) end
+    case
+        when json_type in ('VARCHAR', 'BIGINT', 'UBIGINT') then trim_ws(text)
+        when json_type = 'DOUBLE' and try_cast(text as double) = floor(try_cast(text as double))
+            and isfinite(try_cast(text as double))
+            then text
+    end
 );
 
-create or replace macro utm(text) as coalesce(nullif(lower(trim_ws(text)), ''), 'unknown');
+-- RFC 3339 (Z or an offset, fractional seconds), a naive timestamp or a bare day.
+create or replace macro is_timestamp_text(text) as regexp_full_match(
+    text, '\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?'
+);
+
+create or replace macro utm(text) as pseudonymized(
+    coalesce(nullif(lower(trim_ws(text)), ''), 'unknown')
+);
 
 create or replace macro non_negative(value) as greatest(coalesce(value, 0), 0);
 
@@ -98,9 +124,9 @@ typed as (
         as_number(t[3], v[4]) as clicks,
         as_number(t[4], v[5]) as impressions,
         as_number(t[5], v[6]) as cost,
-        is_not_a_number(t[3], v[4])
-        or is_not_a_number(t[4], v[5])
-        or is_not_a_number(t[5], v[6]) as has_bad_number,
+        is_bad_number(t[3], v[4])
+        or is_bad_number(t[4], v[5])
+        or is_bad_number(t[5], v[6]) as has_bad_number,
         v[7] as utm_campaign,
         v[8] as utm_source,
         v[9] as utm_medium
@@ -110,10 +136,7 @@ typed as (
 select
     * exclude (date_text),
     -- a day, or a timestamp truncated to its day; a missing date is rejected too
-    case
-        when regexp_full_match(date_text, '\d{4}-\d{2}-\d{2}([Tt ].*)?')
-            then try_cast(date_text as date)
-    end as report_date,
+    case when is_timestamp_text(date_text) then try_cast(date_text as date) end as report_date,
     not is_object
     or report_date is null
     or coalesce(campaign_id, '') = ''
@@ -163,7 +186,7 @@ typed as (
         as_identifier(t[1], v[1]) as opportunity_id,
         v[2] as stage,
         as_number(t[2], v[3]) as amount,
-        is_not_a_number(t[2], v[3]) as has_bad_number,
+        is_bad_number(t[2], v[3]) as has_bad_number,
         trim_ws(v[4]) as created_at,
         v[5] as utm_campaign,
         v[6] as utm_source,
@@ -174,13 +197,8 @@ typed as (
 timed as (
     select
         *,
-        case
-            when regexp_full_match(
-                created_at,
-                '\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?'
-            )
-                then try_cast(created_at as timestamptz)
-        end as created_at_utc
+        case when is_timestamp_text(created_at) then try_cast(created_at as timestamptz) end
+            as created_at_utc
     from typed
 )
 
@@ -222,8 +240,8 @@ last_in_load as (
 
 select
     report_date,
-    channel,
-    campaign_id,
+    pseudonymized(channel) as channel,
+    pseudonymized(campaign_id) as campaign_id,
     utm(utm_campaign) as utm_campaign,
     utm(utm_source) as utm_source,
     utm(utm_medium) as utm_medium,
@@ -241,8 +259,8 @@ where not exists (
 -- 5. CRM after every load: upserts by opportunity_id, the latest version wins.
 create or replace temp table crm_clean as
 select
-    opportunity_id,
-    coalesce(nullif(lower(trim_ws(stage)), ''), 'unknown') as stage,
+    pseudonymized(opportunity_id) as opportunity_id,
+    pseudonymized(coalesce(nullif(lower(trim_ws(stage)), ''), 'unknown')) as stage,
     non_negative(amount) as amount,
     report_date,
     utm(utm_campaign) as utm_campaign,

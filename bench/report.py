@@ -73,11 +73,14 @@ def terminal_table(result: dict) -> str:
         f"  load average {result['load_average']['start']} at start, "
         f"{result['load_average']['end']} at end",
         "",
-        f"  {'step':<18} {'seconds':>9} {'rows/s':>11} {'peak MB':>9}",
+        f"  {'step':<18} {'seconds':>9} {'rows/s':>11} {'peak MB':>9} {'CPU s':>9}",
     ]
     for name, step in result["steps"].items():
         rate = f"{step['rows_per_second']:,}" if step["rows_per_second"] else "-"
-        lines.append(f"  {name:<18} {step['seconds']:>9.1f} {rate:>11} {step['peak_rss_mb']:>9.0f}")
+        lines.append(
+            f"  {name:<18} {step['seconds']:>9.1f} {rate:>11} {step['peak_rss_mb']:>9.0f}"
+            f" {step['cpu_seconds']:>9.1f}"
+        )
     lines.append("")
     for name, value in result["ratios"].items():
         lines.append(f"  {name:<22} {value:.3f}")
@@ -102,14 +105,14 @@ def markdown_table(result: dict) -> str:
         f"{m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB; load average "
         f"{result['load_average']['start']} at start.",
         "",
-        "| step | what | seconds | rows/s | peak MB |",
-        "|---|---|---:|---:|---:|",
+        "| step | what | seconds | rows/s | peak MB | CPU s |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     for name, step in result["steps"].items():
         rate = f"{step['rows_per_second']:,}" if step["rows_per_second"] else "-"
         lines.append(
             f"| `{name}` | {STEP_NOTES.get(name, '')} | {step['seconds']:.1f} | {rate} | "
-            f"{step['peak_rss_mb']:,.0f} |"
+            f"{step['peak_rss_mb']:,.0f} | {step['cpu_seconds']:.1f} |"
         )
     lines.append("")
     for name, value in result["ratios"].items():

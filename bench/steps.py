@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ PIPELINE_STEPS = ("load_full", "build_full", "reload_identical", "new_day", "sin
 class StepResult:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    cpu_seconds: float = 0.0
     rows: int = 0  # records received (Ads + CRM) by the step's load: what it had to process
     commands: dict[str, dict] = field(default_factory=dict)
 
@@ -48,6 +50,7 @@ class StepResult:
         return {
             "seconds": round(self.seconds, 3),
             "peak_rss_mb": self.peak_rss_mb,
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "rows": self.rows,
             "rows_per_second": round(self.rows / self.seconds) if self.seconds else None,
             "commands": self.commands,
@@ -142,13 +145,25 @@ class BenchRun:
                     f"its output is in {self.logs / f'{label}.log'}:\n"
                     + _tail(self.logs / f"{label}.log")
                 )
+            if name == "build":  # dbt's own timing of each node, to see where a build goes
+                _keep(
+                    self.folder / "dbt-target" / "run_results.json",
+                    self.logs / f"{label}.run_results.json",
+                )
             result.seconds += measured.seconds
+            result.cpu_seconds += measured.cpu_seconds
             result.peak_rss_mb = max(result.peak_rss_mb, measured.peak_rss_mb)
             result.commands[name] = {
                 "seconds": measured.seconds,
+                "cpu_seconds": measured.cpu_seconds,
                 "peak_rss_mb": measured.peak_rss_mb,
             }
         return result
+
+
+def _keep(source: Path, target: Path) -> None:
+    if source.exists():
+        shutil.copyfile(source, target)
 
 
 def _tail(path: Path, lines: int = 25) -> str:

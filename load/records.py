@@ -8,6 +8,7 @@ ever goes through Python one by one.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -67,6 +68,11 @@ _MACROS = [
 def json_paths(keys: tuple[str, ...]) -> str:
     """A SQL list of JSON paths, one per key, for json_type and json_extract_string."""
     return "[" + ", ".join(f"'$.\"{key}\"'" for key in keys) + "]"
+
+
+def sql_date(day: dt.date | None) -> str:
+    """A day as a SQL literal (for views, which take no parameters); NULL for None."""
+    return f"cast('{day.isoformat()}' as date)" if day else "cast(null as date)"
 
 
 def work_area(temp_dir: Path, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:

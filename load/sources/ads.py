@@ -24,6 +24,7 @@ from load.records import (
     json_paths,
     rejected_batches,
     set_aside_rejected,
+    sql_date,
 )
 
 NAME = "ads"
@@ -120,30 +121,33 @@ from typed
 
 
 def split(con: duckdb.DuckDBPyConnection, since: dt.date | None) -> dict[str, object]:
-    """Build the accepted (deduplicated), rejected and window tables; return the counts."""
+    """Build the accepted (deduplicated), rejected and window relations; return the counts."""
     con.execute(CHECK_SQL)
     set_aside_rejected(con, NAME, f"{NAME}_checked", RECORDS)
+    since_filter = f"and report_date >= {sql_date(since)}" if since else ""
+    # Views, not tables: dlt reads each once, and a copy per step would hold the payload in
+    # memory three times over (with millions of records the work area then spills to disk).
     con.execute(
-        """
-        create or replace table ads_accepted as
+        f"""
+        create or replace view ads_accepted as
         select
             report_date, channel, campaign_id, clicks, impressions, cost,
             utm_campaign, utm_source, utm_medium, record_index
         from ads_checked
-        where reason is null and (report_date >= $since or $since is null)
-        """,
-        {"since": since},
+        where reason is null {since_filter}
+        """
     )
     window = con.execute(
         "select coalesce($since, min(report_date)), max(report_date) from ads_accepted",
         {"since": since},
     ).fetchone()
     window_start, window_end = window if window[1] is not None else (None, None)
+    start, end = sql_date(window_start), sql_date(window_end)
     # Days of the window that the source no longer reports get a tombstone: dlt's merge on
     # report_date deletes that day's rows and the tombstone itself is never inserted.
     con.execute(
-        """
-        create or replace table ads_current as
+        f"""
+        create or replace view ads_current as
         select *, false as is_window_tombstone
         from ads_accepted
         qualify row_number() over (
@@ -151,11 +155,10 @@ def split(con: duckdb.DuckDBPyConnection, since: dt.date | None) -> dict[str, ob
         union all
         select
             cast(day as date), '', '', null, null, null, null, null, null, -1, true
-        from generate_series(cast($start as date), cast($end as date), interval 1 day) as t(day)
-        where $start is not null
+        from generate_series({start}, {end}, interval 1 day) as t(day)
+        where {start} is not null
             and cast(day as date) not in (select report_date from ads_accepted)
-        """,
-        {"start": window_start, "end": window_end},
+        """
     )
     counts = con.execute(
         """

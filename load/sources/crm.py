@@ -22,6 +22,7 @@ from load.records import (
     json_paths,
     rejected_batches,
     set_aside_rejected,
+    sql_date,
 )
 
 NAME = "crm"
@@ -101,20 +102,21 @@ from typed
 def split(
     con: duckdb.DuckDBPyConnection, since: dt.date | None, reporting_timezone: str
 ) -> dict[str, object]:
-    """Build the accepted (deduplicated) and rejected tables; return the counts."""
+    """Build the accepted (deduplicated) and rejected relations; return the counts."""
     con.execute("set variable reporting_timezone = ?", [reporting_timezone])
     con.execute(CHECK_SQL)
     set_aside_rejected(con, NAME, f"{NAME}_checked", RECORDS)
+    since_filter = f"and report_date >= {sql_date(since)}" if since else ""
+    # A view, not a table: dlt reads it once, a copy would hold the records twice in memory.
     con.execute(
-        """
-        create or replace table crm_accepted as
+        f"""
+        create or replace view crm_accepted as
         select
             opportunity_id, contact_email, stage, amount, created_at,
             utm_campaign, utm_source, utm_medium, record_index
         from crm_checked
-        where reason is null and (report_date >= $since or $since is null)
-        """,
-        {"since": since},
+        where reason is null {since_filter}
+        """
     )
     counts = con.execute(
         """
