@@ -208,16 +208,19 @@ def ads_source(
         # Always a table (empty without a window), so the raw table exists from the first load.
         start, end = counts["window"] or (None, None)
         rows = [0] if start else []
-        yield pa.table({
-            "window_start": pa.array([start for _ in rows], pa.date32()),
-            "window_end": pa.array([end for _ in rows], pa.date32()),
-            "since": pa.array([since for _ in rows], pa.date32()),
-            "rows_loaded": pa.array([counts["loaded"] for _ in rows], pa.int64()),
-            "ingested_at": pa.array([ingested_at for _ in rows], pa.timestamp("us", tz="UTC")),
-        })
+        yield pa.table(
+            {
+                "window_start": pa.array([start for _ in rows], pa.date32()),
+                "window_end": pa.array([end for _ in rows], pa.date32()),
+                "since": pa.array([since for _ in rows], pa.date32()),
+                "rows_loaded": pa.array([counts["loaded"] for _ in rows], pa.int64()),
+                "ingested_at": pa.array([ingested_at for _ in rows], pa.timestamp("us", tz="UTC")),
+            }
+        )
 
-    @dlt.resource(name="ads_rejected_records", table_name="rejected_records",
-                  write_disposition="append")
+    @dlt.resource(
+        name="ads_rejected_records", table_name="rejected_records", write_disposition="append"
+    )
     def rejected():
         yield from rejected_batches(con, f"{NAME}_rejected", NAME, CONTRACT_VERSION, ingested_at)
 

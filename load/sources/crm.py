@@ -164,8 +164,9 @@ def crm_source(con: duckdb.DuckDBPyConnection, ingested_at: dt.datetime):
     def history():
         yield from arrow_batches(con, f"select *, {stamp} from crm_accepted")
 
-    @dlt.resource(name="crm_rejected_records", table_name="rejected_records",
-                  write_disposition="append")
+    @dlt.resource(
+        name="crm_rejected_records", table_name="rejected_records", write_disposition="append"
+    )
     def rejected():
         yield from rejected_batches(con, f"{NAME}_rejected", NAME, CONTRACT_VERSION, ingested_at)
 
