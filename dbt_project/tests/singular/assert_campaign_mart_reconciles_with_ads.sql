@@ -5,6 +5,7 @@ mart as (
 
     select report_date, sum(clicks) as clicks, sum(impressions) as impressions, sum(cost) as cost
     from {{ ref('fct_campaign_daily') }}
+    where {{ tested_days_condition() }}
     group by report_date
 
 ),
@@ -13,6 +14,7 @@ clean as (
 
     select report_date, sum(clicks) as clicks, sum(impressions) as impressions, sum(cost) as cost
     from {{ ref('stg_ads__performance') }}
+    where {{ tested_days_condition() }}
     group by report_date
 
 )

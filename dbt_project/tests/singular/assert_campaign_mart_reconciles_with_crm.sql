@@ -12,6 +12,7 @@ mart as (
         sum(revenue) as revenue
 
     from {{ ref('fct_campaign_daily') }}
+    where {{ tested_days_condition() }}
     group by report_date
 
 ),
@@ -26,6 +27,7 @@ clean as (
         sum(revenue) as revenue
 
     from {{ ref('int_crm_opportunities_aggregated_to_day_triple') }}
+    where {{ tested_days_condition() }}
     group by report_date
 
 )

@@ -5,6 +5,7 @@ campaign as (
 
     select report_date, sum(cost) as cost, sum(leads) as leads, sum(revenue) as revenue
     from {{ ref('fct_campaign_daily') }}
+    where {{ tested_days_condition() }}
     group by report_date
 
 ),
@@ -13,6 +14,7 @@ funnel as (
 
     select report_date, sum(cost) as cost, sum(leads) as leads, sum(revenue) as revenue
     from {{ ref('fct_funnel_daily') }}
+    where {{ tested_days_condition() }}
     group by report_date
 
 ),
@@ -21,6 +23,7 @@ channel as (
 
     select report_date, sum(cost) as cost, sum(leads) as leads, sum(revenue) as revenue
     from {{ ref('fct_channel_daily') }}
+    where {{ tested_days_condition() }}
     group by report_date
 
 ),

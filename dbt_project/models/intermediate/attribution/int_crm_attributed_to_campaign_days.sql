@@ -1,17 +1,16 @@
 {#- CONTRACT §4: a CRM group (day + UTM triple) is split across the Ads rows of that day and
     triple by click share, equal shares when their clicks sum to 0. A CRM group with no Ads row
-    stays whole as the unattributed row (channel '', campaign_id ''). -#}
+    stays whole as the unattributed row (channel '', campaign_id '').
+
+    One pass: the Ads rows and the CRM groups are stacked, and window sums over the day and
+    triple give every row its group's totals. Each input is read once, so a filter on
+    report_date (the days a mart rebuilds, the days a test checks) reaches the table scans;
+    with a join of the group tables, read twice, DuckDB aggregated the whole history first. -#}
 with
 
 performance as (
 
     select * from {{ ref('stg_ads__performance') }}
-
-),
-
-ads_groups as (
-
-    select * from {{ ref('int_ads_performance_aggregated_to_day_triple') }}
 
 ),
 
@@ -21,85 +20,96 @@ crm_groups as (
 
 ),
 
-ads_rows_with_group_totals as (
+ads_rows_and_crm_groups as (
 
     select
-        performance.*,
-        ads_groups.clicks as group_clicks,
-        ads_groups.ads_rows as group_rows
+        report_date,
+        utm_campaign,
+        utm_source,
+        utm_medium,
+        channel,
+        campaign_id,
+        clicks,
+        impressions,
+        cost,
+        1 as ads_rows,
+        0 as leads,
+        0 as opportunities,
+        0 as closed_won,
+        {{ dbt.cast('0', type_double()) }} as revenue,
+        load_id as ads_load_id,
+        {{ dbt.cast('null', dbt.type_string()) }} as crm_load_id
 
     from performance
-    inner join ads_groups
-        on performance.report_date = ads_groups.report_date
-        and performance.utm_campaign = ads_groups.utm_campaign
-        and performance.utm_source = ads_groups.utm_source
-        and performance.utm_medium = ads_groups.utm_medium
 
-),
-
-attributed as (
+    union all
 
     select
-        ads.report_date,
-        ads.channel,
-        ads.campaign_id,
-        ads.utm_campaign,
-        ads.utm_source,
-        ads.utm_medium,
-        ads.clicks,
-        ads.impressions,
-        ads.cost,
-        {{ share_of('crm.leads', 'ads') }} as leads,
-        {{ share_of('crm.opportunities', 'ads') }} as opportunities,
-        {{ share_of('crm.closed_won', 'ads') }} as closed_won,
-        {{ share_of('crm.revenue', 'ads') }} as revenue,
-        case
-            when crm.load_id is null or ads.load_id > crm.load_id then ads.load_id
-            else crm.load_id
-        end as source_load_id
-
-    from ads_rows_with_group_totals as ads
-    left join crm_groups as crm
-        on ads.report_date = crm.report_date
-        and ads.utm_campaign = crm.utm_campaign
-        and ads.utm_source = crm.utm_source
-        and ads.utm_medium = crm.utm_medium
-
-),
-
-unattributed as (
-
-    select
-        crm.report_date,
+        report_date,
+        utm_campaign,
+        utm_source,
+        utm_medium,
         '' as channel,
         '' as campaign_id,
-        crm.utm_campaign,
-        crm.utm_source,
-        crm.utm_medium,
         {{ dbt.cast('0', type_double()) }} as clicks,
         {{ dbt.cast('0', type_double()) }} as impressions,
         {{ dbt.cast('0', type_double()) }} as cost,
-        {{ dbt.cast('crm.leads', type_double()) }} as leads,
-        {{ dbt.cast('crm.opportunities', type_double()) }} as opportunities,
-        {{ dbt.cast('crm.closed_won', type_double()) }} as closed_won,
-        {{ dbt.cast('crm.revenue', type_double()) }} as revenue,
-        crm.load_id as source_load_id
+        0 as ads_rows,
+        leads,
+        opportunities,
+        closed_won,
+        revenue,
+        {{ dbt.cast('null', dbt.type_string()) }} as ads_load_id,
+        load_id as crm_load_id
 
-    from crm_groups as crm
-    left join ads_groups
-        on crm.report_date = ads_groups.report_date
-        and crm.utm_campaign = ads_groups.utm_campaign
-        and crm.utm_source = ads_groups.utm_source
-        and crm.utm_medium = ads_groups.utm_medium
-    where ads_groups.report_date is null
+    from crm_groups
+
+),
+
+with_group_totals as (
+
+    select
+        *,
+        sum(clicks) over day_triple as group_clicks,
+        sum(ads_rows) over day_triple as group_rows,
+        sum(leads) over day_triple as group_leads,
+        sum(opportunities) over day_triple as group_opportunities,
+        sum(closed_won) over day_triple as group_closed_won,
+        sum(revenue) over day_triple as group_revenue,
+        max(crm_load_id) over day_triple as group_crm_load_id
+
+    from ads_rows_and_crm_groups
+    window day_triple as (partition by report_date, utm_campaign, utm_source, utm_medium)
 
 ),
 
 final as (
 
-    select * from attributed
-    union all
-    select * from unattributed
+    {#- An Ads row with its shares, or the CRM group itself when no Ads row shares its day. -#}
+    select
+        report_date,
+        channel,
+        campaign_id,
+        utm_campaign,
+        utm_source,
+        utm_medium,
+        clicks,
+        impressions,
+        cost,
+        {%- for measure in ['leads', 'opportunities', 'closed_won', 'revenue'] %}
+        case
+            when ads_rows = 1 then {{ share_of('group_' ~ measure, 'with_group_totals') }}
+            else {{ dbt.cast(measure, type_double()) }}
+        end as {{ measure }},
+        {%- endfor %}
+        case
+            when ads_rows = 0 then crm_load_id
+            when group_crm_load_id is null or ads_load_id > group_crm_load_id then ads_load_id
+            else group_crm_load_id
+        end as source_load_id
+
+    from with_group_totals
+    where ads_rows = 1 or group_rows = 0
 
 )
 

@@ -1,0 +1,92 @@
+"""What a build checks: `make build` tests the days it rebuilt, a plain `dbt build` every row, and
+DuckDB itself refuses a mart row that breaks a column constraint (macros/tested_days.sql)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner
+
+from admira.build import dbt_args, release_duckdb
+
+CAMPAIGN_UNIQUE_TEST = "unique_combination_of_columns_fct_campaign_daily_report_date"
+
+
+def ads_row(day: str, campaign: str, clicks: int = 10) -> dict:
+    return {
+        "date": day,
+        "channel": "google_ads",
+        "campaign_id": campaign,
+        "clicks": clicks,
+        "impressions": 100,
+        "cost": 5.0,
+        "utm_campaign": "spring",
+        "utm_source": "google",
+        "utm_medium": "cpc",
+    }
+
+
+def crm_row(opportunity: str, created_at: str) -> dict:
+    return {
+        "opportunity_id": opportunity,
+        "contact_email": f"{opportunity}@example.com",
+        "stage": "lead",
+        "amount": 0,
+        "created_at": created_at,
+        "utm_campaign": "spring",
+        "utm_source": "google",
+        "utm_medium": "cpc",
+    }
+
+
+def compiled_test_sql(name_start: str) -> str:
+    """The SQL a test of the last dbt run ran (dbt_session_dirs set DBT_TARGET_PATH)."""
+    target = Path(os.environ["DBT_TARGET_PATH"])
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    for result in results:
+        if result["unique_id"].split(".")[2].startswith(name_start):
+            return result["compiled_code"]
+    raise AssertionError(f"no test {name_start} in the last run")
+
+
+def test_make_build_tests_the_days_it_rebuilt_and_dbt_build_every_day(warehouse) -> None:
+    warehouse.load([ads_row("2025-08-01", "C-1")], [crm_row("O-1", "2025-08-01T10:00:00Z")])
+    warehouse.build()
+    # A defect on 2025-08-01 that no later load touches: a second copy of a mart row.
+    with duckdb.connect(str(warehouse.paths.duckdb_path)) as con:
+        con.execute(
+            "insert into marts.fct_campaign_daily "
+            "select * from marts.fct_campaign_daily where report_date = '2025-08-01'"
+        )
+
+    warehouse.load([ads_row("2025-08-02", "C-1")], [crm_row("O-2", "2025-08-02T10:00:00Z")])
+    warehouse.build()  # tests 2025-08-02, the day it rebuilt: passes
+    scoped = compiled_test_sql(CAMPAIGN_UNIQUE_TEST)
+    assert "cast('2025-08-02' as date)" in scoped
+    assert "2025-08-01" not in scoped
+
+    result = dbtRunner().invoke(dbt_args("build"))  # plain dbt build: every row
+    release_duckdb()
+    failed = [r.node.name for r in result.result.results if r.status in ("fail", "error")]
+    assert not result.success
+    assert any(name.startswith(CAMPAIGN_UNIQUE_TEST) for name in failed), failed
+    assert "where true" in compiled_test_sql(CAMPAIGN_UNIQUE_TEST)
+
+
+def test_duckdb_refuses_a_mart_row_that_breaks_a_constraint(warehouse) -> None:
+    warehouse.load([ads_row("2025-08-01", "C-1")], [crm_row("O-1", "2025-08-01T10:00:00Z")])
+    warehouse.build()
+    with duckdb.connect(str(warehouse.paths.duckdb_path)) as con:
+        columns = [c[0] for c in con.execute("describe marts.fct_campaign_daily").fetchall()]
+        for column, value in [("channel", "null"), ("clicks", "-1"), ("cvr_lead_to_opp", "1.5")]:
+            values = ", ".join(value if c == column else c for c in columns)
+            with pytest.raises(duckdb.ConstraintException):
+                con.execute(
+                    f"insert into marts.fct_campaign_daily select {values} "
+                    "from marts.fct_campaign_daily limit 1"
+                )
+        assert con.execute("select count(*) from marts.fct_campaign_daily").fetchone() == (1,)
