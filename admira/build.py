@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from admira.code_fingerprint import code_fingerprint
 from admira.lock import WarehouseBusy, warehouse_lock
 from admira.paths import WarehousePaths
 from admira.snapshot import publish
@@ -77,16 +78,31 @@ def loads_the_marts_have_seen(warehouse: Path) -> str | None:
         return None
 
 
+def _last_good_build_had(paths: WarehousePaths, fingerprint: str) -> bool:
+    """Whether the last build succeeded (its unit tests included) on this same code."""
+    try:
+        last = json.loads((paths.state_dir / "last_build.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return last.get("status") == "ok" and last.get("code_fingerprint") == fingerprint
+
+
 def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: bool = False) -> bool:
     """Run dbt build; on success publish the snapshot. Returns whether it succeeded."""
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
     started = time.time()
     with warehouse_lock(paths.state_dir, "build"):
+        fingerprint = code_fingerprint(PROJECT_DIR, REPO_ROOT / "profiles.yml")
+        unit_tests = full_refresh or not _last_good_build_had(paths, fingerprint)
+        args = dbt_args("build", since, full_refresh)
+        if not unit_tests:
+            print("Unit tests skipped: the models' code is unchanged since the last good build.")
+            args += ["--exclude-resource-type", "unit_test"]
         try:
             seen = None if full_refresh else loads_the_marts_have_seen(paths.duckdb_path)
             with environment(DBT_TESTS_COVER_LOADS_AFTER=seen or ""):
-                result = dbtRunner().invoke(dbt_args("build", since, full_refresh))
+                result = dbtRunner().invoke(args)
         finally:
             release_duckdb()
         ok = bool(result.success)
@@ -103,6 +119,8 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
             "since": since.isoformat() if since else None,
             "full_refresh": full_refresh,
             "snapshot": str(paths.snapshot_path) if ok else None,
+            "code_fingerprint": fingerprint,
+            "unit_tests": "run" if unit_tests else "skipped (code unchanged)",
         }
         try:
             (paths.state_dir / "last_build.json").write_text(json.dumps(record, indent=2))

@@ -1,5 +1,6 @@
-"""What a build checks: `make build` tests the days it rebuilt, a plain `dbt build` every row, and
-DuckDB itself refuses a mart row that breaks a column constraint (macros/tested_days.sql)."""
+"""What a build checks: `make build` tests the days it rebuilt (macros/tested_days.sql) and runs
+the unit tests when the models' code changed, a plain `dbt build` tests every row, and DuckDB
+itself refuses a mart row that breaks a column constraint."""
 
 from __future__ import annotations
 
@@ -43,11 +44,18 @@ def crm_row(opportunity: str, created_at: str) -> dict:
     }
 
 
-def compiled_test_sql(name_start: str) -> str:
-    """The SQL a test of the last dbt run ran (dbt_session_dirs set DBT_TARGET_PATH)."""
+def last_run_results() -> list[dict]:
+    """The nodes of the last dbt run (dbt_session_dirs set DBT_TARGET_PATH)."""
     target = Path(os.environ["DBT_TARGET_PATH"])
-    results = json.loads((target / "run_results.json").read_text())["results"]
-    for result in results:
+    return json.loads((target / "run_results.json").read_text())["results"]
+
+
+def ran_unit_tests() -> bool:
+    return any(r["unique_id"].startswith("unit_test.") for r in last_run_results())
+
+
+def compiled_test_sql(name_start: str) -> str:
+    for result in last_run_results():
         if result["unique_id"].split(".")[2].startswith(name_start):
             return result["compiled_code"]
     raise AssertionError(f"no test {name_start} in the last run")
@@ -56,6 +64,7 @@ def compiled_test_sql(name_start: str) -> str:
 def test_make_build_tests_the_days_it_rebuilt_and_dbt_build_every_day(warehouse) -> None:
     warehouse.load([ads_row("2025-08-01", "C-1")], [crm_row("O-1", "2025-08-01T10:00:00Z")])
     warehouse.build()
+    assert ran_unit_tests()  # a first build
     # A defect on 2025-08-01 that no later load touches: a second copy of a mart row.
     with duckdb.connect(str(warehouse.paths.duckdb_path)) as con:
         con.execute(
@@ -65,6 +74,9 @@ def test_make_build_tests_the_days_it_rebuilt_and_dbt_build_every_day(warehouse)
 
     warehouse.load([ads_row("2025-08-02", "C-1")], [crm_row("O-2", "2025-08-02T10:00:00Z")])
     warehouse.build()  # tests 2025-08-02, the day it rebuilt: passes
+    assert not ran_unit_tests()  # the same code as the last good build
+    last_build = json.loads((warehouse.paths.state_dir / "last_build.json").read_text())
+    assert last_build["unit_tests"] == "skipped (code unchanged)"
     scoped = compiled_test_sql(CAMPAIGN_UNIQUE_TEST)
     assert "cast('2025-08-02' as date)" in scoped
     assert "2025-08-01" not in scoped
@@ -75,6 +87,18 @@ def test_make_build_tests_the_days_it_rebuilt_and_dbt_build_every_day(warehouse)
     assert not result.success
     assert any(name.startswith(CAMPAIGN_UNIQUE_TEST) for name in failed), failed
     assert "where true" in compiled_test_sql(CAMPAIGN_UNIQUE_TEST)
+    assert ran_unit_tests()
+
+
+def test_make_build_runs_the_unit_tests_again_when_the_code_changed(warehouse) -> None:
+    warehouse.load([ads_row("2025-08-01", "C-1")], [crm_row("O-1", "2025-08-01T10:00:00Z")])
+    warehouse.build()
+    record = warehouse.paths.state_dir / "last_build.json"
+    last_build = json.loads(record.read_text())
+    last_build["code_fingerprint"] = "the code of an older version"
+    record.write_text(json.dumps(last_build))
+    warehouse.build()
+    assert ran_unit_tests()
 
 
 def test_duckdb_refuses_a_mart_row_that_breaks_a_constraint(warehouse) -> None:

@@ -176,10 +176,10 @@ def test_build_killed_at_a_named_point_recovers_on_rerun(
 
 
 def test_build_killed_at_a_random_moment_recovers_on_rerun(loaded, reference, figures, tmp_path):
-    """Killed when dbt starts a seeded random node (of ~130: views, marts, data tests), plus a
-    random fraction of a second."""
+    """Killed when dbt starts a seeded random node (of ~60: views, marts, data and unit tests),
+    plus a random fraction of a second."""
     rng = random.Random(f"build {SEED}")
-    nth, delay = rng.randint(1, 120), rng.uniform(0.0, 0.5)
+    nth, delay = rng.randint(1, 55), rng.uniform(0.0, 0.5)
     with figures.crash(f"build killed at random (seed {SEED}, node {nth} + {delay:.2f} s)"):
         for attempt in range(4):
             site = loaded.copy_to(tmp_path / f"site-{attempt}")
