@@ -116,12 +116,18 @@ def markdown_table(result: dict) -> str:
         )
     lines.append("")
     for name, value in result["ratios"].items():
-        lines.append(f"- `{name}`: {value:.2f}")
+        lines.append(f"- `{name}`: {value:.3f}")
     for target in result["targets"]:
-        value = "n/a" if target["value"] is None else f"{target['value']:.2f}"
+        value = _target_value(target)
         verdict = {True: "met", False: "**missed**", None: "not checked"}[target["met"]]
-        lines.append(f"- target {target['name']} ≤ {target['limit']}: {value}, {verdict}")
+        lines.append(f"- target {target['name']} ≤ {target['limit']:,}: {value}, {verdict}")
     return "\n".join(lines)
+
+
+def _target_value(target: dict) -> str:
+    if target["value"] is None:
+        return "n/a (no 1M run on this machine to compare with)"
+    return f"{target['value']:,.0f}" if "mb" in target["name"] else f"{target['value']:.3f}"
 
 
 def today() -> str:
