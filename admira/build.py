@@ -74,7 +74,7 @@ def loads_the_marts_have_seen(warehouse: Path) -> str | None:
             return con.execute(
                 f"select min(watermark) from ({watermarks}) as t(watermark)"
             ).fetchone()[0]
-    except duckdb.CatalogException:  # a mart is missing: the first build
+    except duckdb.Error:  # a mart is missing (the first build) or unreadable: test everything
         return None
 
 
