@@ -1,18 +1,18 @@
 {#- Which report days the data tests check: every day, or only the days this build rebuilt.
 
     A plain `dbt build` tests every row. `make build` (admira.build) sets the environment
-    variable DBT_TESTS_COVER_LOADS_AFTER to the newest load every mart had already seen before
-    the build (an environment variable read at run time, not a var: a var that changes with
-    every build would cost dbt its partial parsing, a few seconds each time); the
-    tests of models with a report_date (config where: "__rebuilt_days__" in dbt_project.yml, and
-    the singular tests) then check the days that loads after it touched, plus the days >= var
-    since: the days this build rebuilt. Every other day was checked by the build that wrote it
-    and has not changed since, so a build after a day's load costs a day's data, not the
-    history. `make build FULL_REFRESH=1` and the first build test everything.
+    variable DBT_TESTS_COVER_LOADS_AFTER to the newest load every mart had seen before the
+    build. The tests of models with a report_date (config where: "__rebuilt_days__" in
+    dbt_project.yml, and the singular tests) then check the days that later loads touched, plus
+    the days >= var since: the days this build rebuilt. Every other day was checked by the
+    build that wrote it and has not changed since, so a build after a day's load costs a day's
+    data, not the history. `make build FULL_REFRESH=1` and the first build test everything.
 
-    The days are looked up and written into the SQL as constants (as in rebuild_days.sql), so
-    DuckDB pushes them down into the views the tests read. The days table is found through the
-    graph, not ref(): a test may not ref a model it does not depend on. -#}
+    An environment variable read at run time, not a var: a var that changes with every build
+    would cost dbt its partial parsing, a few seconds each time. The days are looked up and
+    written into the SQL as constants (as in rebuild_days.sql), so DuckDB pushes them down into
+    the views the tests read. The days table is found through the graph, not ref(): a test may
+    not ref a model it does not depend on. -#}
 {% macro tested_days_condition(date_column='report_date') -%}
     {%- set after_load = env_var('DBT_TESTS_COVER_LOADS_AFTER', '') if execute else '' -%}
     {%- if not after_load or flags.FULL_REFRESH -%}
