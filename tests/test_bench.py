@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ import pytest
 
 from bench.__main__ import run_benchmark
 from bench.compare import compare_marts
+from bench.measure import run_measured
 from bench.payloads import payload_set
 
 ROWS = 20_000
@@ -131,3 +134,29 @@ def test_payload_sets_are_cached_and_share_the_campaign_universe(bench):
             [str(payloads.since_week.ads)],
         ).fetchone()
     assert days == (payloads.since_week.since, payloads.last_day)
+
+
+def test_a_step_is_not_charged_with_the_memory_of_the_benchmark_itself(tmp_path: Path) -> None:
+    """A child starts from its parent's high-water mark in wait4's ru_maxrss; the measurement
+    reads each process's own mark instead."""
+    held = bytearray(600 * 1024 * 1024)
+    held[::4096] = b"x" * len(held[::4096])  # touched: resident in this process
+    allocate = (
+        "import time; x = bytearray({mb} * 1024 * 1024); "
+        "x[::4096] = b'x' * len(x[::4096]); time.sleep(0.5)"
+    )
+    small = run_measured(
+        [sys.executable, "-c", allocate.format(mb=50)],
+        env=dict(os.environ),
+        cwd=tmp_path,
+        log_path=tmp_path / "small.log",
+    )
+    large = run_measured(
+        [sys.executable, "-c", allocate.format(mb=300)],
+        env=dict(os.environ),
+        cwd=tmp_path,
+        log_path=tmp_path / "large.log",
+    )
+    del held
+    assert 50 <= small.peak_rss_mb < 200, small
+    assert 300 <= large.peak_rss_mb < 450, large
