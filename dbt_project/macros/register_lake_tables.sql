@@ -37,56 +37,36 @@
                 ~ ' as select * from parquet.`' ~ raw ~ '/' ~ table ~ '`'
             ) %}
         {%- endfor %}
-        {% set ads_performance %}
-            create or replace view raw.ads_performance as
-            with
-
-            versions as (
-
-                select * from parquet.`{{ raw }}/ads_performance`
-
-            ),
-
-            newest_load_per_day as (
-
-                select report_date, max(_dlt_load_id) as _dlt_load_id
-                from versions
-                group by report_date
-
-            )
-
-            select versions.*
-            from versions
-            left semi join newest_load_per_day
-                on versions.report_date = newest_load_per_day.report_date
-                and versions._dlt_load_id = newest_load_per_day._dlt_load_id
-            where not coalesce(versions.is_window_tombstone, false)
-        {% endset %}
-        {% do run_query(ads_performance) %}
-        {% set crm_opportunities %}
-            create or replace view raw.crm_opportunities as
-            with
-
-            versions as (
-
-                select * from parquet.`{{ raw }}/crm_opportunities`
-
-            ),
-
-            newest_load_per_opportunity as (
-
-                select opportunity_id, max(_dlt_load_id) as _dlt_load_id
-                from versions
-                group by opportunity_id
-
-            )
-
-            select versions.*
-            from versions
-            left semi join newest_load_per_opportunity
-                on versions.opportunity_id = newest_load_per_opportunity.opportunity_id
-                and versions._dlt_load_id = newest_load_per_opportunity._dlt_load_id
-        {% endset %}
-        {% do run_query(crm_opportunities) %}
+        {% do run_query(newest_versions_view(raw, 'ads_performance', 'report_date',
+            where='not coalesce(versions.is_window_tombstone, false)')) %}
+        {% do run_query(newest_versions_view(raw, 'crm_opportunities', 'opportunity_id')) %}
     {%- endif -%}
+{%- endmacro %}
+
+{#- A raw table as dlt's merge keeps it in DuckDB: for each key, the rows of the newest load that
+    sent it (minus those `where` drops). -#}
+{% macro newest_versions_view(raw, table, key, where='true') -%}
+    create or replace view raw.{{ table }} as
+    with
+
+    versions as (
+
+        select * from parquet.`{{ raw }}/{{ table }}`
+
+    ),
+
+    newest_load_per_key as (
+
+        select {{ key }}, max(_dlt_load_id) as _dlt_load_id
+        from versions
+        group by {{ key }}
+
+    )
+
+    select versions.*
+    from versions
+    left semi join newest_load_per_key
+        on versions.{{ key }} = newest_load_per_key.{{ key }}
+        and versions._dlt_load_id = newest_load_per_key._dlt_load_id
+    where {{ where }}
 {%- endmacro %}

@@ -22,6 +22,15 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Every row of a mart: its hot rows and the months `make archive` moved to the lake, as a select
+    (the history views). The archived files are listed when the view is built; `make archive`
+    rebuilds the views after every move, so they never miss a month nor read one twice. -#}
+{% macro hot_and_archived_rows(mart) -%}
+    select * from {{ ref(mart) }}
+    union all
+    {{ archived_rows('marts.' ~ mart, ref(mart)) }}
+{%- endmacro %}
+
 {#- The rows a mart's archived months hold in the lake, as a select (nothing when none is). -#}
 {% macro archived_rows(relation_name, like_relation) -%}
     {{ return(adapter.dispatch('archived_rows', 'admira')(relation_name, like_relation)) }}

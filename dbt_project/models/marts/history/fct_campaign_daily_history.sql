@@ -1,27 +1,12 @@
-{#- Every day of fct_campaign_daily: its hot rows and the months `make archive` moved to the lake.
-    The archived files are listed when the view is built (macro archived_rows); `make archive`
-    rebuilds the view after every move, so it never misses a month and never reads one twice. -#}
+{#- Every day of fct_campaign_daily: its hot rows and the months `make archive` moved to the lake
+    (macro hot_and_archived_rows). -#}
 {{ config(materialized='view') }}
 
 with
 
-hot as (
-
-    select * from {{ ref('fct_campaign_daily') }}
-
-),
-
-archived as (
-
-    {{ archived_rows('marts.fct_campaign_daily', ref('fct_campaign_daily')) }}
-
-),
-
 final as (
 
-    select * from hot
-    union all
-    select * from archived
+    {{ hot_and_archived_rows('fct_campaign_daily') }}
 
 )
 
