@@ -378,6 +378,12 @@ def test_the_white_space_of_the_contracts_is_the_loaders():
     assert trimmed == set(WHITESPACE_CHARS)
 
 
+def test_the_loaders_white_space_is_what_python_strips():
+    assert WHITESPACE_CHARS == "".join(
+        chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()
+    )
+
+
 def test_the_two_contracts_share_their_definitions():
     shared = ("timestamp", "identifier", "measure", "text")
     assert {k: contracts.ADS.schema["$defs"][k] for k in shared} == {
