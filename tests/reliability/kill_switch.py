@@ -100,15 +100,15 @@ def _mid_mart_replacement(point: str) -> None:
 
 
 def _mid_snapshot_copy(point: str) -> None:
-    """Half-way through copying the warehouse to the snapshot's partial file."""
+    """Half-way through writing the warehouse's copy (a fresh file or the previous snapshot)."""
     import admira.snapshot
 
-    def half_copy(source, target, *args, **kwargs):
-        with open(source, "rb") as src, open(target, "wb") as dst:
-            dst.write(src.read(os.path.getsize(source) // 2))
+    def half_copy(source, target_fd):
+        with open(source, "rb") as src:
+            os.pwrite(target_fd, src.read(os.path.getsize(source) // 2), 0)
         die(point)
 
-    admira.snapshot.shutil.copyfile = half_copy
+    admira.snapshot.make_identical = half_copy
 
 
 POINTS: dict[str, Callable[[str], None]] = {

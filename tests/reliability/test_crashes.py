@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import time
@@ -36,8 +37,9 @@ LOADER_POINTS = (
     "after_land",
 )
 # Where a build can die: inside a mart's transaction (days deleted, not inserted), and half-way
-# through copying the snapshot that readers open.
-BUILD_POINTS = ("mart_replacement", "snapshot_copy")
+# through copying the snapshot that readers open, into a fresh file or into the previous
+# snapshot's file (which a publish rewrites in place when no reader has it open).
+BUILD_POINTS = ("mart_replacement", "snapshot_copy", "snapshot_copy_into_previous")
 
 
 def restatement_env(site: Site, reference: Reference) -> dict[str, str]:
@@ -165,9 +167,16 @@ def test_build_killed_at_a_named_point_recovers_on_rerun(
 ):
     with figures.crash(f"build killed at {point}"):
         site = loaded.copy_to(tmp_path / "site")
+        snapshot = site.paths.snapshot_path
+        into_previous = point == "snapshot_copy_into_previous"
+        if into_previous:
+            shutil.copyfile(snapshot, snapshot.with_name(f".{snapshot.name}.previous"))
+            point = "snapshot_copy"
         killed = site.run("admira.build", env=site.env(), kill_at=point)
         assert killed.returncode == KILLED, killed.stdout[-3000:] + killed.stderr[-3000:]
         assert f"SIGKILL at {point}" in killed.stderr
+        if into_previous:  # it was rewriting the previous file, not writing a fresh one
+            assert not snapshot.with_name(f".{snapshot.name}.partial").exists()
         # Readers still have the last good snapshot, whole.
         assert snapshot_marts(site) == reference.first.marts
         assert site.build(), "the build after the killed one failed"
