@@ -1,6 +1,6 @@
 """What a build checks: `make build` tests the days it rebuilt (macros/tested_days.sql) and runs
 the unit tests when the models' code changed, a plain `dbt build` tests every row, and DuckDB
-itself refuses a mart row that breaks a column constraint."""
+itself refuses a staging or mart row that breaks a column constraint."""
 
 from __future__ import annotations
 
@@ -101,16 +101,24 @@ def test_make_build_runs_the_unit_tests_again_when_the_code_changed(warehouse) -
     assert ran_unit_tests()
 
 
-def test_duckdb_refuses_a_mart_row_that_breaks_a_constraint(warehouse) -> None:
+@pytest.mark.parametrize(
+    "table, broken",
+    [
+        (
+            "marts.fct_campaign_daily",
+            [("channel", "null"), ("clicks", "-1"), ("cvr_lead_to_opp", "1.5")],
+        ),
+        ("staging.stg_ads__performance", [("campaign_id", "null"), ("cost", "-0.5")]),
+        ("staging.stg_crm__opportunities", [("stage", "null"), ("amount", "-1")]),
+    ],
+)
+def test_duckdb_refuses_a_row_that_breaks_a_constraint(warehouse, table, broken) -> None:
     warehouse.load([ads_row("2025-08-01", "C-1")], [crm_row("O-1", "2025-08-01T10:00:00Z")])
     warehouse.build()
     with duckdb.connect(str(warehouse.paths.duckdb_path)) as con:
-        columns = [c[0] for c in con.execute("describe marts.fct_campaign_daily").fetchall()]
-        for column, value in [("channel", "null"), ("clicks", "-1"), ("cvr_lead_to_opp", "1.5")]:
+        columns = [c[0] for c in con.execute(f"describe {table}").fetchall()]
+        for column, value in broken:
             values = ", ".join(value if c == column else c for c in columns)
             with pytest.raises(duckdb.ConstraintException):
-                con.execute(
-                    f"insert into marts.fct_campaign_daily select {values} "
-                    "from marts.fct_campaign_daily limit 1"
-                )
-        assert con.execute("select count(*) from marts.fct_campaign_daily").fetchone() == (1,)
+                con.execute(f"insert into {table} select {values} from {table} limit 1")
+        assert con.execute(f"select count(*) from {table}").fetchone() == (1,)

@@ -1,6 +1,0 @@
-{#- Measures and ratios are never negative (NULL passes: a ratio with no denominator). -#}
-{% test non_negative(model, column_name) %}
-    select {{ column_name }}
-    from {{ model }}
-    where {{ column_name }} < 0
-{% endtest %}
