@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 from pathlib import Path
 
 import duckdb
@@ -38,7 +39,7 @@ def publish(warehouse: Path, snapshot: Path) -> None:
     with duckdb.connect(str(warehouse)) as con:
         con.execute("checkpoint")  # everything in the main file, nothing left in the WAL
     snapshot.parent.mkdir(parents=True, exist_ok=True)
-    previous = snapshot.with_name(f".{snapshot.name}.previous")
+    previous = _previous(snapshot)
     displaced = snapshot.with_name(f".{snapshot.name}.displaced")
     displaced.unlink(missing_ok=True)  # left by a publish that died between its two renames
     copy = previous if _rewrite_unread(previous, warehouse) else _fresh_copy(warehouse, snapshot)
@@ -46,6 +47,29 @@ def publish(warehouse: Path, snapshot: Path) -> None:
     os.replace(copy, snapshot)
     if keeps_previous:
         os.replace(displaced, previous)  # a reader that still has the old `previous` keeps it
+
+
+def prefetch_previous(snapshot: Path) -> None:
+    """Read the previous snapshot's file in a background thread, so that it is in memory when
+    the publish compares it: a cold read of it is the longest part of a publish (1.9 GB at 5M
+    rows: about 3 s here), and dbt's start-up and models leave the disk idle for longer than
+    that. (posix_fadvise's WILLNEED did not get the file read in time.)"""
+    if REUSES_PREVIOUS:
+        threading.Thread(target=_read_through, args=(_previous(snapshot),), daemon=True).start()
+
+
+def _read_through(path: Path) -> None:
+    buffer = bytearray(CHUNK_BYTES)
+    try:
+        with open(path, "rb", buffering=0) as file:
+            while file.readinto(buffer):
+                pass
+    except OSError:  # none yet
+        pass
+
+
+def _previous(snapshot: Path) -> Path:
+    return snapshot.with_name(f".{snapshot.name}.previous")
 
 
 def _rewrite_unread(copy: Path, source: Path) -> bool:
