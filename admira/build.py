@@ -20,7 +20,7 @@ import duckdb
 from admira.code_fingerprint import code_fingerprint
 from admira.lock import WarehouseBusy, warehouse_lock
 from admira.paths import WarehousePaths
-from admira.snapshot import prefetch_previous, publish
+from admira.snapshot import prefetch, publish
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -89,6 +89,7 @@ def _last_good_build_had(paths: WarehousePaths, fingerprint: str) -> bool:
 
 def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: bool = False) -> bool:
     """Run dbt build; on success publish the snapshot. Returns whether it succeeded."""
+    prefetch(paths.duckdb_path, paths.snapshot_path)  # first: importing dbt takes a second
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
     started = time.time()
@@ -99,7 +100,6 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
         if not unit_tests:
             print("Unit tests skipped: the models' code is unchanged since the last good build.")
             args += ["--exclude-resource-type", "unit_test"]
-        prefetch_previous(paths.snapshot_path)
         try:
             seen = None if full_refresh else loads_the_marts_have_seen(paths.duckdb_path)
             with environment(DBT_TESTS_COVER_LOADS_AFTER=seen or ""):
