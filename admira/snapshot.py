@@ -2,12 +2,15 @@
 
 DuckDB allows one writing process per file, and a reader in another process fails while a
 load or build writes. So after each successful build the warehouse is checkpointed and copied
-next to the published snapshot, then renamed over it: readers never block a writer and never see
-a half-built state; one that has the old snapshot open keeps reading the old file.
+next to the published snapshot, then swapped with it in one atomic rename: readers never block
+a writer and never see a half-built state; one that has the old snapshot open keeps reading the
+old file.
 
 A day's build changes a small part of the file, so the copy is not written from scratch each
 time. The snapshot a publish replaces stays on disk as `.<name>.previous`; the next publish
-turns it into the new copy by rewriting only the chunks that differ from the warehouse. It does
+turns it into the new copy by rewriting only the chunks that differ from the warehouse (two
+builds' changes: that file is two builds old). Both files are read in the background while dbt
+runs, so the comparison finds them in memory. It does
 so only when no reader has that file open any more: DuckDB locks every file it opens, and the
 publish takes an exclusive lock first (an open file description lock, which conflicts with
 DuckDB's lock even within one process). Otherwise, or where such locks do not exist, the copy is
@@ -18,6 +21,7 @@ taken between builds (a fresh copy needs that room during the publish anyway).
 
 from __future__ import annotations
 
+import ctypes
 import os
 import struct
 import threading
@@ -31,6 +35,7 @@ except ImportError:  # Windows: no fcntl locks, every copy is fresh
     fcntl = None
 
 CHUNK_BYTES = 4 << 20
+_LIBC = ctypes.CDLL(None) if os.name == "posix" else None
 REUSES_PREVIOUS = fcntl is not None and hasattr(fcntl, "F_OFD_SETLK")
 
 
@@ -43,6 +48,10 @@ def publish(warehouse: Path, snapshot: Path) -> None:
     displaced = snapshot.with_name(f".{snapshot.name}.displaced")
     displaced.unlink(missing_ok=True)  # left by a publish that died between its two renames
     copy = previous if _rewrite_unread(previous, warehouse) else _fresh_copy(warehouse, snapshot)
+    if REUSES_PREVIOUS and snapshot.exists() and _exchange(copy, snapshot):
+        if copy != previous:
+            os.replace(copy, previous)  # the replaced snapshot, kept for the next publish
+        return
     keeps_previous = REUSES_PREVIOUS and _link(snapshot, displaced)
     os.replace(copy, snapshot)
     if keeps_previous:
@@ -126,6 +135,19 @@ def make_identical(source: Path, target_fd: int) -> None:
                     chunk = chunk[os.pwrite(target_fd, chunk, offset + size - len(chunk)) :]
             offset += size
     os.ftruncate(target_fd, offset)
+
+
+def _exchange(copy: Path, snapshot: Path) -> bool:
+    """Swap the two names in one atomic step (Linux's renameat2 with RENAME_EXCHANGE), so the
+    replaced snapshot keeps a name. Unlike a rename over the snapshot it does not make ext4
+    start writing out the copy's changed chunks there and then (0.7 s for 1.9 GB here). False
+    where the C library, the kernel or the filesystem cannot."""
+    renameat2 = getattr(_LIBC, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_cwd, rename_exchange = -100, 2
+    done = renameat2(at_cwd, os.fsencode(copy), at_cwd, os.fsencode(snapshot), rename_exchange)
+    return done == 0
 
 
 def _link(snapshot: Path, name: Path) -> bool:
