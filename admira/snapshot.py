@@ -9,14 +9,14 @@ old file.
 A day's build changes a small part of the file, so the copy is not written from scratch each
 time. The snapshot a publish replaces stays on disk as `.<name>.previous`; the next publish
 turns it into the new copy by rewriting only the chunks that differ from the warehouse (two
-builds' changes: that file is two builds old). Both files are read in the background while dbt
-runs, so the comparison finds them in memory. It does
-so only when no reader has that file open any more: DuckDB locks every file it opens, and the
-publish takes an exclusive lock first (an open file description lock, which conflicts with
-DuckDB's lock even within one process). Otherwise, or where such locks do not exist, the copy is
-written fresh. This also spares deleting the old snapshot at each publish, which costs as much as
-copying it on a disk mounted with `discard`. The price: the previous snapshot's disk space stays
-taken between builds (a fresh copy needs that room during the publish anyway).
+builds' changes: that file is two builds old), and swaps the names back. It does so only when
+no reader has that file open any more: DuckDB locks every file it opens, and the publish takes
+an exclusive lock first (an open file description lock, which conflicts with DuckDB's lock even
+within one process). Otherwise, or where such locks or the swap do not exist, the copy is
+written fresh. Both files are read in the background while dbt runs, so the comparison finds
+them in memory. This also spares deleting the old snapshot at each publish, which costs as much
+as copying it on a disk mounted with `discard`. The price: the previous snapshot's disk space
+stays taken between builds (a fresh copy needs that room during the publish anyway).
 """
 
 from __future__ import annotations
@@ -45,17 +45,12 @@ def publish(warehouse: Path, snapshot: Path) -> None:
         con.execute("checkpoint")  # everything in the main file, nothing left in the WAL
     snapshot.parent.mkdir(parents=True, exist_ok=True)
     previous = _previous(snapshot)
-    displaced = snapshot.with_name(f".{snapshot.name}.displaced")
-    displaced.unlink(missing_ok=True)  # left by a publish that died between its two renames
     copy = previous if _rewrite_unread(previous, warehouse) else _fresh_copy(warehouse, snapshot)
     if REUSES_PREVIOUS and snapshot.exists() and _exchange(copy, snapshot):
-        if copy != previous:
+        if copy != previous:  # a reader that still has the old `previous` keeps its file
             os.replace(copy, previous)  # the replaced snapshot, kept for the next publish
-        return
-    keeps_previous = REUSES_PREVIOUS and _link(snapshot, displaced)
-    os.replace(copy, snapshot)
-    if keeps_previous:
-        os.replace(displaced, previous)  # a reader that still has the old `previous` keeps it
+    else:  # the first publish, or no swap here: the replaced snapshot is not kept
+        os.replace(copy, snapshot)
 
 
 def prefetch(warehouse: Path, snapshot: Path) -> None:
@@ -139,21 +134,12 @@ def make_identical(source: Path, target_fd: int) -> None:
 
 def _exchange(copy: Path, snapshot: Path) -> bool:
     """Swap the two names in one atomic step (Linux's renameat2 with RENAME_EXCHANGE), so the
-    replaced snapshot keeps a name. Unlike a rename over the snapshot it does not make ext4
-    start writing out the copy's changed chunks there and then (0.7 s for 1.9 GB here). False
-    where the C library, the kernel or the filesystem cannot."""
+    replaced snapshot keeps a name for the next publish to rewrite. Unlike a rename over the
+    snapshot it does not make ext4 start writing out the copy's changed chunks there and then
+    (0.7 s for 1.9 GB here). False where the C library, the kernel or the filesystem cannot."""
     renameat2 = getattr(_LIBC, "renameat2", None)
     if renameat2 is None:
         return False
     at_cwd, rename_exchange = -100, 2
     done = renameat2(at_cwd, os.fsencode(copy), at_cwd, os.fsencode(snapshot), rename_exchange)
     return done == 0
-
-
-def _link(snapshot: Path, name: Path) -> bool:
-    """Give the current snapshot a second name, so that replacing it keeps the file."""
-    try:
-        os.link(snapshot, name)
-    except OSError:  # no snapshot yet, or a filesystem without hard links
-        return False
-    return True
