@@ -89,7 +89,7 @@ def _last_good_build_had(paths: WarehousePaths, fingerprint: str) -> bool:
 
 def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: bool = False) -> bool:
     """Run dbt build; on success publish the snapshot. Returns whether it succeeded."""
-    prefetch(paths.duckdb_path, paths.snapshot_path)  # first: importing dbt takes a second
+    prefetch(paths.duckdb_path, paths.snapshot_path)  # its reads overlap the import below
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
     started = time.time()
