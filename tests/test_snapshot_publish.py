@@ -1,4 +1,4 @@
-"""Publishing the snapshot: a byte-identical copy of the warehouse renamed over the old one. The
+"""Publishing the snapshot: a byte-identical copy of the warehouse swapped with the old one. The
 file the publish before replaced is rewritten in place only when no reader has it open."""
 
 from __future__ import annotations
