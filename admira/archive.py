@@ -10,11 +10,16 @@ only then deleted from DuckDB. Everything happens in one DuckDB transaction that
 each file in `archive.archived_partitions`: a failure anywhere deletes nothing and records
 nothing, and the next run writes the same file names again (a file that is not recorded is a
 leftover of a failed run: it is removed, and the history views never read it). A rerun finds
-nothing older than the window left in DuckDB and changes nothing.
+nothing older than the window left in DuckDB and changes nothing. Afterwards the history views
+(marts.fct_*_history, dbt models) are rebuilt to read the new files and the read-only snapshot
+is published again.
 
-The staging tables are derived from raw: their rows of archived months are deleted, not copied.
-Afterwards the history views (marts.fct_*_history, dbt models) are rebuilt to read the new files
-and the read-only snapshot is published again.
+A load that touches an archived month (an Ads window over one of its days, a CRM version that
+counts on one of its days, a new version of an opportunity whose current version counts there)
+first returns that month to the hot tables (`restore_touched_months`, called by the loader):
+the month is read back from the lake into every table it came from, including staging and the
+marts, and leaves the ledger, so the load and the next build bring it up to date and no
+opportunity counts twice. The next archive run moves it out again.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import fsspec
@@ -51,7 +57,6 @@ class Relation:
     name: str  # schema.table
     day: str  # SQL for the row's day
     order_by: str  # the clustering order the Parquet files keep
-    keep_in_lake: bool = True  # False: derived rows, deleted without a copy
 
 
 CRM_DAY = "cast(timezone('{tz}', cast(created_at as timestamptz)) as date)"
@@ -71,9 +76,15 @@ RELATIONS = (
     Relation("raw.crm_opportunities", CRM_DAY, "created_at, opportunity_id"),
     Relation("raw.crm_opportunities_history", CRM_DAY, "created_at, opportunity_id"),
     Relation("raw.rejected_records", "cast(timezone('UTC', ingested_at) as date)", "ingested_at"),
-    Relation("staging.stg_ads__performance", "report_date", "report_date", keep_in_lake=False),
-    Relation("staging.stg_crm__opportunities", "report_date", "report_date", keep_in_lake=False),
+    # Staging is derived from raw, but a month returned to the hot tables needs its rows back.
+    Relation("staging.stg_ads__performance", "report_date", "report_date, channel, campaign_id"),
+    Relation("staging.stg_crm__opportunities", "report_date", "report_date, opportunity_id"),
 )
+# The raw tables dlt merges on a key: a returned month never brings back a key a later load set.
+MERGE_KEYS = {
+    "raw.ads_performance": ("report_date", "channel", "campaign_id"),
+    "raw.crm_opportunities": ("opportunity_id",),
+}
 
 
 class ArchiveFailed(Exception):
@@ -144,8 +155,7 @@ class Archiver:
         try:
             for relation in relations:
                 for partition in self._old_partitions(relation, cutoff):
-                    if relation.keep_in_lake:
-                        self._write_and_verify(partition)
+                    self._write_and_verify(partition)
                     self._delete(partition)
                     moved.append(partition)
             # From now on the models keep days before the cutoff out (macro hot_days_only).
@@ -252,6 +262,99 @@ class Archiver:
                     self.fs.rm(path)
 
 
+def restore_touched_months(
+    warehouse: Path,
+    work: duckdb.DuckDBPyConnection,
+    ads_window: tuple[dt.date, dt.date] | None,
+    crm_versions: str | None,
+) -> list[str]:
+    """Return to the hot tables every archived month that this load touches; the months.
+
+    `work` is the loader's work area; `crm_versions` a select there of the accepted CRM
+    versions (opportunity_id, report_date). The caller holds the warehouse lock.
+    """
+    if not warehouse.exists():
+        return []
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("set TimeZone = 'UTC'")
+        ledger = _ledger_rows(con)
+        archived = {month for relation, month, _ in ledger if relation != "raw.rejected_records"}
+        if not archived:
+            return []
+        touched = set()
+        if ads_window:
+            touched |= {
+                m for m in archived if ads_window[0] < _next_month(m) and m <= ads_window[1]
+            }
+        if crm_versions:
+            month = "cast(date_trunc('month', report_date) as date)"
+            days = work.execute(f"select distinct {month} from ({crm_versions})").fetchall()
+            touched |= archived & {row[0] for row in days}
+            current = [(m, f) for r, m, f in ledger if r == "raw.crm_opportunities"]
+            if current:
+                by_file = dict((f, m) for m, f in current)
+                hit = work.execute(
+                    f"""
+                    select distinct archived.filename
+                    from read_parquet($files, filename = true) as archived
+                    semi join ({crm_versions}) as new using (opportunity_id)
+                    """,
+                    {"files": list(by_file)},
+                ).fetchall()
+                touched |= {by_file[row[0]] for row in hit}
+        if not touched:
+            return []
+        con.execute("begin transaction")
+        try:
+            for relation in RELATIONS:
+                if relation.name == "raw.rejected_records":
+                    continue
+                files = [f for r, m, f in ledger if r == relation.name and m in touched]
+                if files:
+                    _read_back(con, relation.name, files)
+            con.execute(
+                f"delete from {LEDGER} where relation <> 'raw.rejected_records' "
+                "and month in (select unnest($months))",
+                {"months": sorted(touched)},
+            )
+            con.execute("commit")
+        except Exception as exc:
+            con.execute("rollback")
+            raise ArchiveFailed(
+                f"returning archived months to the warehouse failed, nothing changed: "
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            ) from exc
+    # The files stay until the next archive run removes them as unrecorded: the snapshot that
+    # readers have open may still read them.
+    return [f"{m:%Y-%m}" for m in sorted(touched)]
+
+
+def _ledger_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dt.date, str]]:
+    try:
+        return con.execute(f"select relation, month, file from {LEDGER}").fetchall()
+    except duckdb.CatalogException:  # never archived
+        return []
+
+
+def _read_back(con: duckdb.DuckDBPyConnection, table: str, files: list[str]) -> None:
+    keys = MERGE_KEYS.get(table)
+    newer = (
+        f"anti join {table} as hot using ({', '.join(keys)})" if keys else ""
+    )  # a key a later load set wins
+    con.execute(
+        f"""
+        insert into {table} by name
+        select archived.* from read_parquet($files, hive_partitioning = false) as archived
+        {newer}
+        """,
+        {"files": files},
+    )
+
+
+def _next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def _quote(text: str) -> str:
     return text.replace("'", "''")
 
@@ -337,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"Archived every month before {cutoff} ({months} hot months) to {record['archive_url']}:")
     for item in record["moved"]:
-        where = item["file"] or "deleted (derived from raw)"
+        where = item["file"]
         print(f"  {item['relation']:<34} {item['month']}  {item['rows']:>9,} rows  {where}")
     print(f"  took {record['duration_seconds']:.1f}s; history views rebuilt, snapshot published")
     return 0

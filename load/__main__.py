@@ -86,6 +86,9 @@ def _print_summary(summary: dict, settings: Settings) -> None:
             f"rejected {result['rejected']:>7,}  skipped before since "
             f"{result['skipped_before_since']:>7,}{window_text}"
         )
+    if summary.get("returned_archived_months"):
+        months = ", ".join(summary["returned_archived_months"])
+        print(f"  archived months this load touched, back in the warehouse: {months}")
     print(f"  took {summary['duration_seconds']:.1f}s")
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 
 import duckdb
 
+from admira.archive import ArchiveFailed, restore_touched_months
 from admira.lock import warehouse_lock
 from load.config import Settings
 from load.envelope import PayloadError, copy_list, locate_records
@@ -103,6 +104,8 @@ def run(
                     dlt_sources.append(crm.crm_source(con, ingested_at))
                 counts["extract_seconds"] = round(time.perf_counter() - source_started, 3)
                 summary["sources"][spec.name] = {"status": "ok", **counts}
+            if dlt_sources and not settings.raw_destination.is_lake:
+                _return_archived_months(settings, con, summary)
             if dlt_sources:
                 load_started = time.perf_counter()
                 summary["load_id"] = _land(settings, dlt_sources)
@@ -126,6 +129,28 @@ def run(
             settings.paths.state_dir / "last_load.json", json.dumps(summary, default=str, indent=2)
         )
     return summary
+
+
+def _return_archived_months(
+    settings: Settings, con: duckdb.DuckDBPyConnection, summary: dict
+) -> None:
+    """Archived months this load touches come back to the hot tables first (admira/archive.py):
+    the load then updates them as any hot month, and nothing counts twice."""
+    sources = summary["sources"]
+    ads_ok = sources.get(ads.NAME, {}).get("status") == "ok"
+    crm_ok = sources.get(crm.NAME, {}).get("status") == "ok"
+    try:
+        months = restore_touched_months(
+            settings.paths.duckdb_path,
+            con,
+            sources[ads.NAME].get("window") if ads_ok else None,
+            crm.ACCEPTED_VERSIONS if crm_ok else None,
+        )
+    except ArchiveFailed as exc:
+        raise LoadFailed(str(exc)) from exc
+    if months:
+        summary["returned_archived_months"] = months
+        log("archived_months_returned", months=months)
 
 
 def _ensure(path: Path) -> Path:

@@ -1,25 +1,43 @@
 {#- Retention (`make archive`, admira/archive.py): whole months before the hot window move from
-    the warehouse to Parquet files in the lake, listed in archive.archived_partitions; the first
-    hot day of each archive run is in archive.boundaries. These macros read both at build time. -#}
+    the warehouse to Parquet files in the lake, listed in archive.archived_partitions. A load
+    that touches an archived month returns it to the hot tables first (admira/archive.py), so
+    a month is either hot or archived, never both. These macros read the ledger at build time. -#}
 
-{#- The condition that keeps rows of archived months out of the warehouse's models: a load of
-    old days lands in raw (and goes to the lake on the next archive run), but never brings back
-    part of an archived month into staging or the marts. -#}
+{#- The condition that keeps rows of archived months out of the warehouse's models. Unit tests
+    never read the live ledger: they get var archived_months (a list of 'YYYY-MM-01', default
+    none archived), so they pass whatever `make archive` did to the warehouse. -#}
 {% macro hot_days_only(date_column) -%}
-    {{ return(adapter.dispatch('hot_days_only', 'admira')(date_column)) }}
-{%- endmacro %}
-
-{% macro default__hot_days_only(date_column) -%}
-    true
-{%- endmacro %}
-
-{% macro duckdb__hot_days_only(date_column) -%}
-    {%- set first_hot_day = archive_ledger_value('select cast(max(hot_from) as varchar) from archive.boundaries') -%}
-    {%- if first_hot_day -%}
-        {{ date_column }} >= cast('{{ first_hot_day }}' as date)
+    {%- set months = archived_months() -%}
+    {%- if months -%}
+        {{ dbt.date_trunc('month', date_column) }} not in (
+            {%- for month in months %}{{ ', ' if not loop.first }}cast('{{ month }}' as date){% endfor -%}
+        )
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{#- The first days of the archived months, as 'YYYY-MM-DD' texts. -#}
+{% macro archived_months() -%}
+    {%- if var('archived_months', none) is not none -%}
+        {{ return(var('archived_months') | map('string') | list) }}
+    {%- endif -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('archived_months', 'admira')()) }}
+{%- endmacro %}
+
+{% macro default__archived_months() -%}
+    {{ return([]) }}
+{%- endmacro %}
+
+{#- raw.rejected_records is archived by its ingest month, not by a report day. -#}
+{% macro duckdb__archived_months() -%}
+    {{ return(archive_ledger_values(
+        "select distinct cast(month as varchar) from archive.archived_partitions "
+        ~ "where relation <> 'raw.rejected_records' order by 1"
+    )) }}
 {%- endmacro %}
 
 {#- Every row of a mart: its hot rows and the months `make archive` moved to the lake, as a select
@@ -65,16 +83,11 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set ledger = adapter.get_relation(
-        database=target.database, schema='archive', identifier='boundaries'
+        database=target.database, schema='archive', identifier='archived_partitions'
     ) -%}
     {%- if ledger is none -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set result = run_query(sql) -%}
     {{ return(result.columns[0].values() | reject('none') | list) }}
-{%- endmacro %}
-
-{% macro archive_ledger_value(sql) -%}
-    {%- set values = archive_ledger_values(sql) -%}
-    {{ return(values[0] if values else none) }}
 {%- endmacro %}

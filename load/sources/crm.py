@@ -99,6 +99,10 @@ from typed
 """
 
 
+# The accepted versions with the day each counts on (read by retention, admira/archive.py).
+ACCEPTED_VERSIONS = "select opportunity_id, report_date from crm_checked where reason is null"
+
+
 def split(
     con: duckdb.DuckDBPyConnection, since: dt.date | None, reporting_timezone: str
 ) -> dict[str, object]:

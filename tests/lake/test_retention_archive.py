@@ -1,6 +1,6 @@
 """Retention (`make archive`): old months move to Parquet in the lake, the history views still
-show every day, a rerun changes nothing, a failure half-way deletes nothing, and later loads and
-builds never bring an archived month back."""
+show every day, a rerun changes nothing, a failure half-way deletes nothing, and a load that
+touches an archived month brings it back up to date, so every opportunity counts once."""
 
 from __future__ import annotations
 
@@ -110,36 +110,86 @@ def test_archive_then_history_views_show_every_day_and_nothing_comes_back(built,
     assert warehouse_state(warehouse) == state
     assert lake_state(lake) == files
 
-    # The source resends January 10 with other numbers, and a late CRM record of January:
-    # they land in raw, but an incremental build never brings part of January back.
-    late_ads = [dict(row, clicks=999) for row in ads_payload(dt.date(2025, 1, 10), 1)]
-    late_crm = [dict(crm_payload(dt.date(2025, 1, 10), 1)[0], opportunity_id="O-late")]
-    assert warehouse.load(late_ads, late_crm, since="2025-01-10")["status"] == "ok"
-    warehouse.build()
-    for mart in MARTS:
-        assert earliest_day(warehouse, f"marts.{mart}") == HOT_FROM, "no archived day is rebuilt"
-    assert history(warehouse) == before, "archived months are frozen, never doubled"
-
-    # The next archive run moves the late raw rows to the lake beside the first part.
-    capsys.readouterr()
-    assert archive_main(["--months", "1", "--today", TODAY]) == 0
-    moved = [line.split()[0] for line in capsys.readouterr().out.splitlines() if "rows" in line]
-    assert set(moved) == {
-        "raw.ads_performance",
-        "raw.ads_performance_history",
-        "raw.ads_load_windows",
-        "raw.crm_opportunities",
-        "raw.crm_opportunities_history",
-    }
-    january = lake / "raw.ads_performance" / "month=2025-01"
-    assert sorted(p.name for p in january.iterdir()) == ["part-0001.parquet", "part-0002.parquet"]
-    assert earliest_day(warehouse, "raw.ads_performance") == HOT_FROM
-    assert history(warehouse) == before
-
-    # A full refresh rebuilds the hot marts from hot raw: the archived days stay in the lake.
+    # A full refresh (its unit tests included: they never read the live ledger) rebuilds the
+    # hot marts from hot raw: the archived days stay in the lake. So does a plain build.
     warehouse.build(full_refresh=True)
     assert earliest_day(warehouse, "marts.fct_funnel_daily") == HOT_FROM
     assert history(warehouse) == before
+    warehouse.build()
+    assert history(warehouse) == before
+
+
+def without_load_ids(rows_by_mart: dict[str, list[tuple]], warehouse, database: Path) -> dict:
+    """The same rows without source_load_id (load ids differ between two warehouses)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        result = {}
+        for mart, relation in rows_by_mart.items():
+            columns = [c[0] for c in con.execute(f"describe {relation}").fetchall()]
+            kept = ", ".join(c for c in columns if c != "source_load_id")
+            result[mart] = con.execute(f"select {kept} from {relation} order by all").fetchall()
+        return result
+
+
+def test_loads_that_touch_archived_months_bring_them_up_to_date(built, tmp_path, monkeypatch):
+    warehouse = built
+    assert archive_main(["--months", "1", "--today", TODAY]) == 0  # January and February
+    opportunities = 50  # crm_payload(2025-01-01, 100): O-0, O-2, ..., O-98
+
+    # O-10 (January 11) moves to March, O-60 (March 2) moves to February, O-20 (January 21)
+    # is won late, O-late is new on January 10, and January 10's Ads are restated.
+    template_crm = {r["opportunity_id"]: r for r in crm_payload(dt.date(2025, 1, 1), 100)}
+    first_loads = (
+        [dict(row, clicks=999) for row in ads_payload(dt.date(2025, 1, 10), 1)],
+        [
+            dict(template_crm["O-10"], created_at="2025-03-20T10:00:00Z"),
+            dict(template_crm["O-60"], created_at="2025-02-05T10:00:00Z"),
+            dict(template_crm["O-20"], stage="closed_won", amount=777.0),
+            dict(crm_payload(dt.date(2025, 1, 10), 1)[0], opportunity_id="O-late"),
+        ],
+    )
+    summary = warehouse.load(*first_loads)
+    assert summary["returned_archived_months"] == ["2025-01", "2025-02"]
+    warehouse.build()
+    leads = warehouse.query("select sum(leads) from marts.fct_funnel_daily_history")[0][0]
+    assert leads == opportunities + 1, "every opportunity counts once, O-late included"
+    assert warehouse.query(
+        "select report_date, sum(leads) from marts.fct_funnel_daily_history "
+        "where report_date in ('2025-01-11', '2025-02-05', '2025-03-02', '2025-03-20') "
+        "group by 1 order by 1"
+    ) == [  # O-78 counts on March 20 too
+        (dt.date(2025, 1, 11), 0),
+        (dt.date(2025, 2, 5), 1),
+        (dt.date(2025, 3, 2), 0),
+        (dt.date(2025, 3, 20), 2),
+    ]
+    won_late = warehouse.query(
+        "select sum(revenue) from marts.fct_funnel_daily_history where report_date = '2025-01-21'"
+    )[0][0]
+    assert won_late == 777.0
+
+    # The next archive run moves both months out again; nothing changes for readers.
+    after_first = history(warehouse)
+    assert archive_main(["--months", "1", "--today", TODAY]) == 0
+    assert earliest_day(warehouse, "marts.fct_funnel_daily") == HOT_FROM
+    assert history(warehouse) == after_first
+
+    # A stage change in February alone brings back February alone.
+    second_load = ([], [dict(template_crm["O-40"], stage="closed_lost")])
+    assert warehouse.load(*second_load)["returned_archived_months"] == ["2025-02"]
+    warehouse.build()
+    assert min(r[0] for r in warehouse.mart("fct_funnel_daily")) == dt.date(2025, 2, 1)
+
+    # The history views equal a full refresh of a warehouse that never archived anything.
+    views = {mart: f"marts.{mart}_history" for mart in MARTS}
+    archived = without_load_ids(views, warehouse, warehouse.paths.duckdb_path)
+    reference = type(warehouse)(tmp_path / "reference", monkeypatch)
+    reference.root.mkdir()
+    reference.load(ads_payload(dt.date(2025, 1, 1), 100), list(template_crm.values()))
+    reference.load(*first_loads)
+    reference.load(*second_load)
+    reference.build(full_refresh=True)
+    tables = {mart: f"marts.{mart}" for mart in MARTS}
+    assert archived == without_load_ids(tables, reference, reference.paths.duckdb_path)
 
 
 def test_a_failure_half_way_deletes_nothing_and_a_rerun_finishes_without_duplicates(built, capsys):
@@ -166,10 +216,11 @@ def test_a_failure_half_way_deletes_nothing_and_a_rerun_finishes_without_duplica
         "group by all order by all"
     )
     assert all(files == 1 for _, _, files, _ in ledger), "one file per month: no duplicates"
+    archived = ("raw.", "staging.", "marts.")
     assert sum(rows for *_, rows in ledger) == sum(
-        count for name, (count, _) in state.items() if name.startswith(("raw.", "marts."))
+        count for name, (count, _) in state.items() if name.startswith(archived)
     ) - sum(count for name, (count, _) in warehouse_state(warehouse).items()
-            if name.startswith(("raw.", "marts.")))  # fmt: skip
+            if name.startswith(archived))  # fmt: skip
 
 
 def test_bad_retention_settings_get_a_clear_message(warehouse, monkeypatch, capsys):
