@@ -78,6 +78,30 @@ def loads_the_marts_have_seen(warehouse: Path) -> str | None:
         return None
 
 
+def day_settings() -> dict[str, str]:
+    """The settings that decide which day a row counts on, as dbt reads them
+    (dbt_project/macros/build_settings.sql keeps the same list)."""
+    return {"reporting_timezone": os.environ.get("REPORTING_TIMEZONE") or "UTC"}
+
+
+def changed_day_settings(warehouse: Path) -> list[str]:
+    """'name: recorded -> now' for each setting that differs from the marts' own."""
+    if not warehouse.exists():
+        return []
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            recorded = dict(
+                con.execute("select setting, value from audit.build_settings").fetchall()
+            )
+    except duckdb.Error:  # no build recorded its settings yet
+        return []
+    return [
+        f"{name}: {recorded[name]} -> {value}"
+        for name, value in day_settings().items()
+        if name in recorded and recorded[name] != value
+    ]
+
+
 def _last_good_build_had(paths: WarehousePaths, fingerprint: str) -> bool:
     """Whether the last build succeeded (its unit tests included) on this same code."""
     try:
@@ -94,6 +118,13 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
 
     started = time.time()
     with warehouse_lock(paths.state_dir, "build"):
+        changed = [] if full_refresh else changed_day_settings(paths.duckdb_path)
+        if changed:
+            print(
+                f"Settings changed since the marts were built ({'; '.join(changed)}): "
+                "rebuilding every day (full refresh)."
+            )
+            full_refresh = True
         fingerprint = code_fingerprint(PROJECT_DIR, REPO_ROOT / "profiles.yml")
         unit_tests = full_refresh or not _last_good_build_had(paths, fingerprint)
         args = dbt_args("build", since, full_refresh)
