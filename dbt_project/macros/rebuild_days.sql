@@ -7,10 +7,9 @@
     With var since, the days on and after it are rebuilt as well. So a plain build after any
     load gives the same marts as a full refresh.
 
-    In a real build the days are looked up first and written into the SQL as constants: DuckDB
-    pushes constants down to the table scans, so a build after a one-day load reads that day;
-    with the subquery it aggregates the whole history and keeps a few days. Unit tests (whose
-    inputs are fixtures, not tables) get the subquery, which is the same rule. -#}
+    In a real build the days are looked up first and written into the SQL as constants (macro
+    days_in): DuckDB pushes constants down to the table scans, so a build after a one-day load
+    reads that day. Unit tests (whose inputs are fixtures) get the subquery: the same rule. -#}
 {% macro days_to_rebuild_condition(
     target_relation, date_column='report_date', load_id_column='source_load_id', source=none
 ) -%}
@@ -23,11 +22,7 @@
         {%- if source %} and source = '{{ source }}'{% endif %}
     {%- endset -%}
     {%- if execute and model.resource_type != 'unit_test' %}
-    {{ date_column }} in (
-        {%- for day in run_query(days_query ~ ' order by 1').columns[0].values() %}
-        {{- ', ' if not loop.first }}cast('{{ day }}' as date)
-        {%- else %}null{% endfor -%}
-    )
+    {{ days_in(date_column, days_query) }}
     {%- else %}
     {{ date_column }} in ({{ days_query }})
     {%- endif %}
@@ -59,4 +54,48 @@
     delete from {{ target }} where {{ condition }};
     insert into {{ target }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}
+
+{#- `date_column` is one of the days `days_query` selects, as constants: runs of consecutive days
+    become ranges, so a window of ten years is one `between`, not 3,650 constants (the SQL and
+    the filter's cost stay the size of the change, not of the window). Single days stay an `in`
+    list, which DuckDB pushes down to the table scans. -#}
+{% macro days_in(date_column, days_query) -%}
+    {%- set runs_query -%}
+        with days as (
+            select distinct report_date from ({{ days_query }}) as touched
+            where report_date is not null
+        ),
+        numbered as (
+            select report_date, row_number() over (order by report_date) as day_number
+            from days
+        ),
+        runs as (
+            select
+                report_date,
+                {{ dbt.dateadd('day', '-1 * day_number', 'report_date') }} as run_key
+            from numbered
+        )
+        select cast(min(report_date) as varchar), cast(max(report_date) as varchar)
+        from runs
+        group by run_key
+        order by 1
+    {%- endset -%}
+    {%- set runs = run_query(runs_query).rows -%}
+    {%- set ns = namespace(days=[], ranges=[]) -%}
+    {%- for first, last in runs -%}
+        {%- if first == last -%}
+            {%- set ns.days = ns.days + [first] -%}
+        {%- else -%}
+            {%- set ns.ranges = ns.ranges + [(first, last)] -%}
+        {%- endif -%}
+    {%- endfor -%}
+    ({{ date_column }} in (
+        {%- for day in ns.days %}{{ ', ' if not loop.first }}cast('{{ day }}' as date)
+        {%- else %}null{% endfor -%}
+    )
+    {%- for first, last in ns.ranges %}
+        or {{ date_column }} between cast('{{ first }}' as date) and cast('{{ last }}' as date)
+    {%- endfor -%}
+    )
 {%- endmacro %}

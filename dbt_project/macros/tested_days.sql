@@ -10,7 +10,7 @@
 
     An environment variable read at run time, not a var: a var that changes with every build
     would cost dbt its partial parsing, a few seconds each time. The days are looked up and
-    written into the SQL as constants (as in rebuild_days.sql), so DuckDB pushes them down into
+    written into the SQL as constants (macro days_in), so DuckDB pushes them down into
     the views the tests read. The days table is found through the graph, not ref(): a test may
     not ref a model it does not depend on. -#}
 {% macro tested_days_condition(date_column='report_date') -%}
@@ -19,16 +19,11 @@
         true
     {%- else -%}
         {%- set days_query -%}
-            select distinct report_date
+            select report_date
             from {{ graph.nodes['model.admira.int_days_touched_by_loads'].relation_name }}
             where load_id > '{{ after_load | replace("'", "''") }}'
-            order by 1
         {%- endset -%}
-        ({{ date_column }} in (
-            {%- for day in run_query(days_query).columns[0].values() %}
-            {{- ', ' if not loop.first }}cast('{{ day }}' as date)
-            {%- else %}null{% endfor -%}
-        )
+        ({{ days_in(date_column, days_query) }}
         {%- if var('since') %} or {{ date_column }} >= cast('{{ since_date() }}' as date){% endif -%}
         )
     {%- endif -%}
