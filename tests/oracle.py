@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 OPPORTUNITY_STAGES = {"opportunity", "closed_won", "closed_lost"}
 
@@ -21,15 +22,17 @@ def _number(value) -> float:
     return max(float(value), 0.0) if value is not None else 0.0
 
 
-def _report_date(created_at: str) -> dt.date:
+def _report_date(created_at: str, timezone: str = "UTC") -> dt.date:
+    """The day of the instant in the reporting zone; a naive timestamp is UTC."""
     moment = dt.datetime.fromisoformat(created_at.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).date()
+    return moment.astimezone(ZoneInfo(timezone)).date()
 
 
 class Oracle:
-    def __init__(self) -> None:
+    def __init__(self, timezone: str = "UTC") -> None:
+        self.timezone = timezone
         self.ads: dict[tuple, dict] = {}
         self.crm: dict[str, dict] = {}
 
@@ -48,7 +51,7 @@ class Oracle:
                 key = (day, record["channel"].strip().lower(), record["campaign_id"].strip())
                 self.ads[key] = record
         for record in crm:
-            if since and _report_date(record["created_at"]) < since:
+            if since and _report_date(record["created_at"], self.timezone) < since:
                 continue
             self.crm[record["opportunity_id"].strip()] = record
 
@@ -75,7 +78,7 @@ class Oracle:
         for r in self.crm.values():
             stage = (r.get("stage") or "").strip().lower()
             triple = tuple(_utm(r.get(k)) for k in ("utm_campaign", "utm_source", "utm_medium"))
-            group = groups[(_report_date(r["created_at"]), triple)]
+            group = groups[(_report_date(r["created_at"], self.timezone), triple)]
             group["leads"] += 1
             group["opportunities"] += stage in OPPORTUNITY_STAGES
             group["closed_won"] += stage == "closed_won"

@@ -292,3 +292,20 @@ def test_incremental_equals_full_refresh_and_the_oracle(tmp_path_factory, monkey
         assert_rows_match(warehouse.query(FUNNEL), oracle.funnel())
         assert_rows_match(warehouse.query(CAMPAIGN), oracle.campaign())
     assert_marts_equal(all_marts(warehouse), full_refresh_marts(warehouse))
+
+
+def test_a_window_of_ten_years_rebuilds_it_and_matches_the_oracle(warehouse):
+    """The days a window touches become ranges (macro days_in): ten years is one range."""
+    oracle = Oracle()
+    decade = [dict(ads(1, "C-9", clicks=7), date="2015-08-01")] + BASE_ADS[:2]
+    for step in ((BASE_ADS, BASE_CRM), (decade, [])):
+        warehouse.load(*step)
+        oracle.load(*step)
+        warehouse.build()
+    window = warehouse.query(
+        "select window_start, window_end from raw.ads_load_windows order by _dlt_load_id"
+    )[-1]
+    assert window == (dt.date(2015, 8, 1), dt.date(2025, 8, 1))
+    assert_rows_match(warehouse.query(FUNNEL), oracle.funnel())
+    assert_rows_match(warehouse.query(CAMPAIGN), oracle.campaign())
+    assert_marts_equal(all_marts(warehouse), full_refresh_marts(warehouse))
