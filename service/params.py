@@ -12,8 +12,9 @@ from collections.abc import Iterable, Mapping
 
 from service.privacy import redact_emails
 
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-WHOLE_NUMBER = re.compile(r"\d{1,9}")
+# ASCII digits only, as the contract's patterns: `\d` would also take "٣", and int() reads it as 3.
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 class ParamError(Exception):
@@ -48,7 +49,9 @@ def text(params: Mapping[str, str], name: str) -> str | None:
 
 
 def date(params: Mapping[str, str], name: str, required: bool = False) -> dt.date | None:
-    value = text(params, name)
+    """A date exactly as the contract's pattern spells it: `?to=` or `?to= 2025-08-01` is a
+    400, not a silently dropped filter (the caller asked for a bound and would get none)."""
+    value = params.get(name)
     if value is None:
         if required:
             raise ParamError(name, f"{name} is required (YYYY-MM-DD)")
@@ -72,7 +75,8 @@ def date_range(params: Mapping[str, str]) -> tuple[dt.date | None, dt.date | Non
 def whole_number(
     params: Mapping[str, str], name: str, default: int, minimum: int, maximum: int
 ) -> int:
-    value = text(params, name)
+    """Like a date, a number is taken as spelt: `?limit=` is a 400, not the default."""
+    value = params.get(name)
     if value is None:
         return default
     if not WHOLE_NUMBER.fullmatch(value) or not minimum <= int(value) <= maximum:
