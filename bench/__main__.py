@@ -11,6 +11,7 @@ marts agree, 1 when a step failed or the marts differ, 3 when a target was misse
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import sys
@@ -19,10 +20,12 @@ from pathlib import Path
 from bench import report, targets
 from bench.compare import compare_marts
 from bench.measure import StepFailed
+from bench.payloads import Payload
 from bench.steps import REPO_ROOT, BenchRun, StepResult
 
 DATA_DIR = REPO_ROOT / "bench" / "data"
 MIN_ROWS = 100
+DECADE = dt.timedelta(days=3652)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +85,10 @@ def run_benchmark(rows: int, seed: int, data_dir: Path, results_dir: Path) -> di
     )
     steps["new_day"] = _step(run.load_and_build("new_day", payloads.new_day), "new_day")
     steps["since_week"] = _step(run.load_and_build("since_week", payloads.since_week), "since_week")
-    every_load = [payloads.full, payloads.full, payloads.new_day, payloads.since_week]
+    # The history again with since ten years back: a window of ten years, every day rebuilt.
+    decade = Payload(payloads.full.ads, payloads.full.crm, payloads.last_day - DECADE)
+    steps["decade_window"] = _step(run.load_and_build("decade_window", decade), "decade_window")
+    every_load = [payloads.full, payloads.full, payloads.new_day, payloads.since_week, decade]
     run.reference(folder / "reference-every-load.duckdb", every_load, "reference_every_load")
     after_all = compare_marts(run.snapshot, folder / "reference-every-load.duckdb")
     _say_comparison("after every step", after_all)

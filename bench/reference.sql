@@ -6,6 +6,9 @@
 --   loads: the loads in order, a list of {load_order, ads_path, crm_path, since}
 --   ads_paths, crm_paths: the distinct payload files (absolute paths)
 --   reporting_timezone: the IANA zone of the CRM report day
+-- and may set earliest_plausible_date and latest_plausible_days_ahead (unset: the loader's
+-- defaults, 2000-01-01 and 365). The day of every load is today (UTC): the benchmark's loads
+-- run today.
 
 set TimeZone = 'UTC';
 
@@ -29,12 +32,16 @@ create or replace macro pseudonymized(value) as (
     end
 );
 
--- A number, a string holding one, or NULL (for absent, null and anything else).
+-- A JSON number, a string holding one in JSON's number grammar once trimmed, or NULL (absent,
+-- null, anything else, and the NaN and Infinity that DuckDB reads as numbers: their text ends
+-- in a letter).
 create or replace macro as_number(json_type, text) as (
     case
-        when json_type in ('BIGINT', 'UBIGINT', 'DOUBLE') then try_cast(text as double)
+        when json_type in ('BIGINT', 'UBIGINT') then try_cast(text as double)
+        when json_type = 'DOUBLE' and right(text, 1) between '0' and '9'
+            then try_cast(text as double)
         when json_type = 'VARCHAR' and regexp_full_match(
-            trim_ws(text), '[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?'
+            trim_ws(text), '-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?'
         )
             then try_cast(trim_ws(text) as double)
     end
@@ -44,6 +51,16 @@ create or replace macro as_number(json_type, text) as (
 create or replace macro is_bad_number(json_type, text) as (
     coalesce(json_type, 'NULL') <> 'NULL'
     and not coalesce(abs(as_number(json_type, text)) < 1e15, false)
+);
+
+-- A count (clicks, impressions) with a fraction: the record is rejected.
+create or replace macro is_fractional(value) as coalesce(value <> floor(value), false);
+
+-- A day outside the plausible range: before the earliest, or more than so many days after the
+-- day of the load (today, UTC). Both bounds included.
+create or replace macro is_implausible(day) as (
+    day < coalesce(getvariable('earliest_plausible_date'), date '2000-01-01')
+    or day > current_date + coalesce(getvariable('latest_plausible_days_ahead'), 365)
 );
 
 -- An identifier: the trimmed text of a string or an integer (1.0 too); NULL for anything else.
@@ -135,13 +152,17 @@ typed as (
 
 select
     * exclude (date_text),
-    -- a day, or a timestamp truncated to its day; a missing date is rejected too
+    -- a day, or a timestamp's day as written (time and offset aside); a missing date is
+    -- rejected too
     case when is_timestamp_text(date_text) then try_cast(date_text as date) end as report_date,
     not is_object
     or report_date is null
+    or is_implausible(report_date)
     or coalesce(campaign_id, '') = ''
     or coalesce(channel, '') = ''
-    or has_bad_number as is_rejected
+    or has_bad_number
+    or is_fractional(clicks)
+    or is_fractional(impressions) as is_rejected
 from typed;
 
 drop table ads_records;
@@ -208,6 +229,7 @@ select
     not is_object
     or coalesce(opportunity_id, '') = ''
     or created_at_utc is null
+    or is_implausible(cast(created_at_utc as date))  -- the instant's day in UTC
     or has_bad_number as is_rejected
 from timed;
 

@@ -26,6 +26,8 @@ ISOLATED_SETTINGS = (
     "SNAPSHOT_PATH",
     "INGEST_METRICS_PATH",
     "REPORTING_TIMEZONE",
+    "EARLIEST_PLAUSIBLE_DATE",
+    "LATEST_PLAUSIBLE_DAYS_AHEAD",
     "ADS_API_URL",
     "CRM_API_URL",
     "RAW_DESTINATION",
@@ -35,7 +37,14 @@ ISOLATED_SETTINGS = (
     "DBT_PROJECT_DIR",
     "DBT_PROFILES_DIR",
 )
-PIPELINE_STEPS = ("load_full", "build_full", "reload_identical", "new_day", "since_week")
+PIPELINE_STEPS = (
+    "load_full",
+    "build_full",
+    "reload_identical",
+    "new_day",
+    "since_week",
+    "decade_window",
+)
 
 
 @dataclass

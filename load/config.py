@@ -5,14 +5,21 @@ Every setting has a default that works on a fresh clone, so `make load` needs no
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from admira.paths import WarehousePaths
 from load.destination import RawDestination
+from load.records import PlausibleDays
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
+# The plausible days of a record (CONTRACT §2 Dates): from this day to so many days after the
+# day of the load. contracts/*.json write these defaults.
+EARLIEST_PLAUSIBLE_DATE = dt.date(2000, 1, 1)
+LATEST_PLAUSIBLE_DAYS_AHEAD = 365
 
 
 def _float(name: str, default: float) -> float:
@@ -23,6 +30,27 @@ def _float(name: str, default: float) -> float:
         return float(raw)
     except ValueError as exc:
         raise SystemExit(f"setting {name}={raw!r} is not a number") from exc
+
+
+def _day(name: str, default: dt.date) -> dt.date:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            return dt.date.fromisoformat(raw)
+    except ValueError:
+        pass
+    raise SystemExit(f"setting {name}={raw!r} is not a day (YYYY-MM-DD)")
+
+
+def _days(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]{1,5}", raw):  # int() would take "+1", "1_0" and 10**9 days
+        raise SystemExit(f"setting {name}={raw!r} is not a whole number of days (0 to 99999)")
+    return int(raw)
 
 
 @dataclass(frozen=True)
@@ -37,6 +65,8 @@ class Settings:
     http_backoff_seconds: float
     http_backoff_max_seconds: float
     raw_destination: RawDestination  # RAW_DESTINATION, LAKE_URL: DuckDB (default) or lake
+    earliest_plausible_date: dt.date = EARLIEST_PLAUSIBLE_DATE
+    latest_plausible_days_ahead: int = LATEST_PLAUSIBLE_DAYS_AHEAD
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,7 +74,7 @@ class Settings:
         metrics_path = Path(
             os.environ.get("INGEST_METRICS_PATH") or paths.state_dir / "ingest.prom"
         )
-        return cls(
+        settings = cls(
             ads_url=os.environ.get("ADS_API_URL") or str(SAMPLE_DIR / "ads.json"),
             crm_url=os.environ.get("CRM_API_URL") or str(SAMPLE_DIR / "crm.json"),
             paths=paths,
@@ -55,4 +85,21 @@ class Settings:
             http_backoff_seconds=_float("HTTP_BACKOFF_SECONDS", 0.5),
             http_backoff_max_seconds=_float("HTTP_BACKOFF_MAX_SECONDS", 30.0),
             raw_destination=RawDestination.from_env(paths.duckdb_path),
+            earliest_plausible_date=_day("EARLIEST_PLAUSIBLE_DATE", EARLIEST_PLAUSIBLE_DATE),
+            latest_plausible_days_ahead=_days(
+                "LATEST_PLAUSIBLE_DAYS_AHEAD", LATEST_PLAUSIBLE_DAYS_AHEAD
+            ),
         )
+        latest = settings.plausible_days(dt.datetime.now(dt.UTC).date()).latest
+        if settings.earliest_plausible_date > latest:  # every record would be rejected
+            raise SystemExit(
+                f"setting EARLIEST_PLAUSIBLE_DATE={settings.earliest_plausible_date.isoformat()!r}"
+                f" is after the latest plausible day ({latest}, LATEST_PLAUSIBLE_DAYS_AHEAD days"
+                " after today)"
+            )
+        return settings
+
+    def plausible_days(self, load_day: dt.date) -> PlausibleDays:
+        """The days a record of a load run on `load_day` (UTC) may fall on."""
+        latest = load_day + dt.timedelta(days=self.latest_plausible_days_ahead)
+        return PlausibleDays(self.earliest_plausible_date, latest)

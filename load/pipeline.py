@@ -71,6 +71,8 @@ def run(
     """
     started = time.perf_counter()
     ingested_at = replay.ingested_at if replay else dt.datetime.now(dt.UTC)
+    # The day of the load bounds the plausible days; a replay keeps its run's day (and verdicts).
+    plausible = settings.plausible_days(ingested_at.astimezone(dt.UTC).date())
     metrics = IngestMetrics(settings.metrics_path)
     summary: dict = {"ingested_at": ingested_at.isoformat(), "since": since, "sources": {}}
     if replay:
@@ -97,10 +99,10 @@ def run(
                     summary["sources"][spec.name] = {"status": "failed", "error": str(exc)}
                     continue
                 if spec.name == ads.NAME:
-                    counts = ads.split(con, since)
+                    counts = ads.split(con, since, plausible)
                     dlt_sources.append(ads.ads_source(con, counts, ingested_at, since))
                 else:
-                    counts = crm.split(con, since, settings.reporting_timezone)
+                    counts = crm.split(con, since, settings.reporting_timezone, plausible)
                     dlt_sources.append(crm.crm_source(con, ingested_at))
                 counts["extract_seconds"] = round(time.perf_counter() - source_started, 3)
                 summary["sources"][spec.name] = {"status": "ok", **counts}

@@ -9,6 +9,7 @@ ever goes through Python one by one.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -21,15 +22,32 @@ WHITESPACE_CHARS = (
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
 ARROW_BATCH_ROWS = 250_000
-# Clicks, impressions, cost and amount at or above this magnitude are rejected as out of range.
+# Clicks, impressions, cost and amount at or above this magnitude are rejected as out of range
+# (the reasons write it as MAX_ABS_TEXT).
 MAX_ABS_NUMBER = 1e15
-# A numeric string, once trimmed (contracts/*.json $defs/measure says the same).
-NUMBER_PATTERN = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
+MAX_ABS_TEXT = "1e15"
+# A numeric string, once trimmed: JSON's number grammar (contracts/*.json $defs/measure).
+NUMBER_PATTERN = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?"
 # RFC 3339 (Z or offset, fractional seconds), a naive timestamp (UTC) or a bare date; the casts
 # then refuse impossible dates and times ($defs/timestamp of the contracts).
 TIMESTAMP_PATTERN = (
     r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?"
 )
+
+
+@dataclass(frozen=True)
+class PlausibleDays:
+    """The days a record may fall on, both included (CONTRACT §2 Dates): an Ads `date` or the
+    UTC day of a CRM `created_at` outside them is rejected as out of range."""
+
+    earliest: dt.date
+    latest: dt.date
+
+    def set_in(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Make them the bounds the validation SQL reads (macros implausible, plausible_days)."""
+        con.execute("set variable earliest_plausible_day = ?", [self.earliest])
+        con.execute("set variable latest_plausible_day = ?", [self.latest])
+
 
 # WHITESPACE_CHARS as a regular-expression class.
 _SPACE = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in WHITESPACE_CHARS) + "]"
@@ -39,22 +57,44 @@ _MACROS = [
     # A regular expression rather than trim(s, characters): with non-ASCII characters in the
     # set, DuckDB's trim costs ~0.85 s of CPU per million values, the expression ~0.12 s.
     f"create or replace macro trim_ws(s) as regexp_replace(s, '^{_SPACE}+|{_SPACE}+$', '', 'g')",
+    # A short quote of a bad value for the reject reason.
+    "create or replace macro quoted(text) as '\"' || left(text, 40) || '\"'",
     # The macros below take a field's JSON type and text, read for every field of a record in
     # two passes (json_type and json_extract_string with a list of paths): parsing each record
     # once per macro call cost ~4 s of CPU per million records, most of the validation.
-    # A number, a numeric string, or NULL for anything else (absent, null, junk).
+    # The value of a JSON number or of a string holding one (JSON's grammar, once trimmed); NULL
+    # for anything else: absent, null, junk, and the NaN and Infinity literals DuckDB's reader
+    # takes for numbers (their text ends in a letter, a number's in a digit).
     f"""create or replace macro number_value(type, text) as (
         case
-            when type in ('BIGINT', 'UBIGINT', 'DOUBLE') then try_cast(text as double)
+            when type in ('BIGINT', 'UBIGINT') then try_cast(text as double)
+            when type = 'DOUBLE' and right(text, 1) between '0' and '9'
+                then try_cast(text as double)
             when type = 'VARCHAR' and regexp_full_match(trim_ws(text), '{NUMBER_PATTERN}')
                 then try_cast(trim_ws(text) as double)
         end)""",
-    # True when the field is present (type NULL: absent, 'NULL': null) but not a finite number.
-    """create or replace macro not_a_number(type, number) as (
-        coalesce(type, 'NULL') <> 'NULL' and not coalesce(isfinite(number), false))""",
-    # A number no real account reaches: sums of such values would overflow to Inf.
-    f"""create or replace macro out_of_range(number) as (
-        coalesce(abs(number) >= {MAX_ABS_NUMBER:g}, false))""",
+    # Why a measure (the field's name, JSON type, value and text) is rejected; NULL when it is
+    # not. |x| >= 1e15 (1e400 reads as Inf) is out of range: sums of such values would overflow.
+    f"""create or replace macro measure_reason(field, type, number, text) as (
+        case
+            when coalesce(type, 'NULL') <> 'NULL' and number is null
+                then field || ' is not a number: ' || quoted(text)
+            when abs(number) >= {MAX_ABS_NUMBER:g}
+                then field || ' is out of range: ' || quoted(text)
+                    || ' (|x| must be below {MAX_ABS_TEXT})'
+        end)""",
+    # The same for a count (clicks, impressions): a whole number too (12.0 and 1.2e1 are).
+    """create or replace macro count_reason(field, type, number, text) as coalesce(
+        measure_reason(field, type, number, text),
+        case when number <> floor(number)
+            then field || ' is not a whole number: ' || quoted(text) end)""",
+    # A day outside PlausibleDays (set in the connection's variables before the check).
+    """create or replace macro implausible(day) as (
+        day < getvariable('earliest_plausible_day')
+        or day > getvariable('latest_plausible_day'))""",
+    """create or replace macro plausible_days() as (
+        ' (plausible: ' || cast(getvariable('earliest_plausible_day') as varchar) || ' .. '
+        || cast(getvariable('latest_plausible_day') as varchar) || ')')""",
     # Text of a scalar identifier (strings and whole numbers, 1.0 too, as JSON Schema's
     # "integer" has it); NULL for fractions, objects, lists, booleans.
     """create or replace macro id_text(type, text) as (
@@ -63,8 +103,6 @@ _MACROS = [
                 and isfinite(try_cast(text as double))
                 and try_cast(text as double) = floor(try_cast(text as double))
                 then text end)""",
-    # A short quote of a bad value for the reject reason.
-    "create or replace macro quoted(text) as '\"' || left(text, 40) || '\"'",
 ]
 
 

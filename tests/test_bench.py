@@ -22,7 +22,15 @@ from bench.measure import run_measured
 from bench.payloads import payload_set
 
 ROWS = 20_000
-STEPS = ["reference", "load_full", "build_full", "reload_identical", "new_day", "since_week"]
+STEPS = [
+    "reference",
+    "load_full",
+    "build_full",
+    "reload_identical",
+    "new_day",
+    "since_week",
+    "decade_window",
+]
 
 
 @pytest.fixture(scope="module")

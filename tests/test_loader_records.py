@@ -7,6 +7,9 @@ import json
 
 import pytest
 
+from load.__main__ import main as load_main
+from load.config import Settings
+
 
 def ads(date="2025-08-01", campaign_id="C-1", channel="google_ads", clicks=10, **extra) -> dict:
     record = {
@@ -61,6 +64,21 @@ def raw_state(warehouse) -> dict[str, list[tuple]]:
 D = dt.date(2025, 8, 1)
 
 
+def utc_today() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
+
+
+def load_day(summary: dict) -> dt.date:
+    """The day of the load (UTC), which bounds the plausible days."""
+    return dt.datetime.fromisoformat(summary["ingested_at"]).astimezone(dt.UTC).date()
+
+
+def same_day_or_skip(summary: dict, today: dt.date) -> None:
+    """Records dated relative to `today` need the load to run on that day too."""
+    if load_day(summary) != today:
+        pytest.skip("the load ran past midnight UTC; its records were dated for the day before")
+
+
 @pytest.mark.parametrize(
     ("source", "record", "field"),
     [
@@ -78,6 +96,28 @@ D = dt.date(2025, 8, 1)
         ("ads", ads(clicks=""), "clicks is not a number"),
         ("ads", ads(cost=1e300), "cost is out of range"),
         ("ads", ads(clicks="1e16"), "clicks is out of range"),
+        # numeric strings follow JSON's number grammar
+        ("ads", ads(clicks="+5"), "clicks is not a number"),
+        ("ads", ads(cost=".5"), "cost is not a number"),
+        ("ads", ads(cost="5."), "cost is not a number"),
+        ("ads", ads(clicks="007"), "clicks is not a number"),
+        ("ads", ads(impressions="0x10"), "impressions is not a number"),
+        ("ads", ads(cost="1,000"), "cost is not a number"),
+        ("ads", ads(cost="Infinity"), "cost is not a number"),
+        # counts are whole numbers
+        ("ads", ads(clicks=12.5), "clicks is not a whole number"),
+        ("ads", ads(clicks="12.5"), "clicks is not a whole number"),
+        ("ads", ads(impressions=" 1.25e1 "), "impressions is not a whole number"),
+        ("ads", ads(impressions=-0.5), "impressions is not a whole number"),
+        # |x| >= 1e15
+        ("ads", ads(cost=1e15), "cost is out of range"),
+        ("ads", ads(impressions="-1e15"), "impressions is out of range"),
+        ("ads", ads(cost="1e400"), "cost is out of range"),
+        # plausible days: 2000-01-01 .. the day of the load + 365, the Ads day as written
+        ("ads", ads(date="0001-01-01"), "date is out of range: 0001-01-01 (plausible: 2000-01-01"),
+        ("ads", ads(date="1999-12-31"), "date is out of range: 1999-12-31"),
+        ("ads", ads(date="1999-12-31T23:30:00-05:00"), "date is out of range: 1999-12-31"),
+        ("ads", ads(date="9999-12-31"), "date is out of range: 9999-12-31"),
         ("ads", "not an object", "record is not a JSON object"),
         ("crm", crm(opportunity_id=""), "opportunity_id is missing or blank"),
         (
@@ -92,6 +132,19 @@ D = dt.date(2025, 8, 1)
         ("crm", crm(amount="n/a"), "amount is not a number"),
         ("crm", crm(amount=[1]), "amount is not a number"),
         ("crm", crm(amount=-1e20), "amount is out of range"),
+        ("crm", crm(amount="+5"), "amount is not a number"),
+        ("crm", crm(amount=".5"), "amount is not a number"),
+        ("crm", crm(amount="NaN"), "amount is not a number"),
+        ("crm", crm(amount="1e15"), "amount is out of range"),
+        # plausible days: the instant's day in UTC
+        ("crm", crm(created_at="1999-12-31T23:59:59Z"), "created_at is out of range: 1999-12-31"),
+        (
+            "crm",
+            crm(created_at="2000-01-01T00:30:00+01:00"),
+            "created_at is out of range: 1999-12-31 in UTC",
+        ),
+        ("crm", crm(created_at="0001-01-01"), "created_at is out of range: 0001-01-01"),
+        ("crm", crm(created_at="9999-12-31T00:00:00Z"), "created_at is out of range: 9999-12-31"),
     ],
 )
 def test_every_reject_reason_names_its_field(warehouse, source, record, field):
@@ -134,6 +187,214 @@ def test_accepted_variants_are_not_rejected(warehouse):
         "select campaign_id, report_date, clicks, cost from raw.ads_performance "
         "where campaign_id in ('C-1', 'C-3') order by 1"
     ) == [("C-1", D, 12.0, 3.5), ("C-3", dt.date(2025, 8, 2), 10.0, 5.0)]
+
+
+def test_numbers_and_days_the_rules_accept(warehouse):
+    today = utc_today()
+    latest = today + dt.timedelta(days=365)
+    summary = warehouse.load(
+        [
+            ads(campaign_id="C-1", clicks="1e3", impressions=" 12.0 ", cost=" 12.5 "),
+            ads(campaign_id="C-2", clicks=12.0, impressions=1.2e1, cost="-4"),
+            ads(campaign_id="C-3", clicks="-4", impressions="1.2e1", cost="2.5e-1"),
+            ads(campaign_id="C-4", clicks="\u3000 0 \n", impressions="120e-1", cost=12.25),
+            ads(campaign_id="C-5", clicks="999999999999999", cost=999999999999999.9),
+            # an Ads timestamp counts on its day as written, whatever its offset
+            ads(campaign_id="C-6", date="2025-08-01T23:30:00-05:00"),
+            ads(campaign_id="C-7", date="2025-08-01T00:30:00+02:00"),
+            ads(campaign_id="C-8", date="2000-01-01T00:30:00+01:00"),  # 1999-12-31 in UTC
+            ads(campaign_id="C-9", date=latest.isoformat()),
+            ads(campaign_id="C-10", date=f"{latest}T23:30:00-05:00"),  # the next day in UTC
+        ],
+        [
+            crm(opportunity_id="O-1", amount="1e3"),
+            crm(opportunity_id="O-2", amount=12.5),  # an amount may have a fraction
+            crm(opportunity_id="O-3", amount=" -4 "),
+            crm(opportunity_id="O-4", created_at="1999-12-31T23:30:00-01:00"),  # 2000-01-01 UTC
+            crm(opportunity_id="O-5", created_at="2000-01-01"),
+            crm(opportunity_id="O-6", created_at=f"{latest}T23:59:59Z"),
+            crm(opportunity_id="O-7", created_at=f"{latest + dt.timedelta(days=1)}T01:00+02:00"),
+        ],
+    )
+    same_day_or_skip(summary, today)
+    assert summary["sources"]["ads"]["rejected"] == 0
+    assert summary["sources"]["crm"]["rejected"] == 0
+    assert warehouse.query(
+        "select campaign_id, report_date, clicks, impressions, cost from raw.ads_performance "
+        "where not coalesce(is_window_tombstone, false) order by len(campaign_id), campaign_id"
+    ) == [
+        ("C-1", D, 1000.0, 12.0, 12.5),
+        ("C-2", D, 12.0, 12.0, -4.0),  # negatives are clamped in staging, not here
+        ("C-3", D, -4.0, 12.0, 0.25),
+        ("C-4", D, 0.0, 12.0, 12.25),
+        ("C-5", D, 999999999999999.0, 100.0, 999999999999999.9),
+        ("C-6", D, 10.0, 100.0, 5.0),
+        ("C-7", D, 10.0, 100.0, 5.0),
+        ("C-8", dt.date(2000, 1, 1), 10.0, 100.0, 5.0),
+        ("C-9", latest, 10.0, 100.0, 5.0),
+        ("C-10", latest, 10.0, 100.0, 5.0),
+    ]
+    assert warehouse.query(
+        "select opportunity_id, amount from raw.crm_opportunities where opportunity_id <= 'O-3' "
+        "order by 1"
+    ) == [("O-1", 1000.0), ("O-2", 12.5), ("O-3", -4.0)]
+
+
+def test_the_reasons_of_the_number_and_day_rules(warehouse):
+    today = utc_today()
+    after = today + dt.timedelta(days=366)
+    summary = warehouse.load(
+        [
+            ads(clicks=" +5 "),
+            ads(clicks="12.5"),
+            ads(impressions=1.5),
+            ads(cost=1e15),
+            ads(cost="-1e400"),
+            ads(date="0001-01-01"),
+            ads(date=f" {after}T00:30:00+02:00 "),
+            ads(clicks=".5", cost="1,000", date="1999-12-31"),  # every broken field is named
+        ],
+        [
+            crm(amount="5."),
+            crm(amount="1e15"),
+            crm(created_at="2000-01-01T00:30:00+01:00"),
+            crm(created_at=f"{after - dt.timedelta(days=1)}T23:30:00-05:00"),
+        ],
+    )
+    same_day_or_skip(summary, today)
+    assert summary["status"] == "ok"
+    plausible = f"(plausible: 2000-01-01 .. {today + dt.timedelta(days=365)})"
+    rows = warehouse.query(
+        "select source, record_index, reason from raw.rejected_records order by source, 2"
+    )
+    assert rows == [
+        ("ads", 0, 'clicks is not a number: " +5 "'),
+        ("ads", 1, 'clicks is not a whole number: "12.5"'),
+        ("ads", 2, 'impressions is not a whole number: "1.5"'),
+        ("ads", 3, 'cost is out of range: "1000000000000000.0" (|x| must be below 1e15)'),
+        ("ads", 4, 'cost is out of range: "-1e400" (|x| must be below 1e15)'),
+        ("ads", 5, f"date is out of range: 0001-01-01 {plausible}"),
+        ("ads", 6, f"date is out of range: {after} {plausible}"),
+        (
+            "ads",
+            7,
+            f"date is out of range: 1999-12-31 {plausible}; "
+            'clicks is not a number: ".5"; cost is not a number: "1,000"',
+        ),
+        ("crm", 0, 'amount is not a number: "5."'),
+        ("crm", 1, 'amount is out of range: "1e15" (|x| must be below 1e15)'),
+        ("crm", 2, f"created_at is out of range: 1999-12-31 in UTC {plausible}"),
+        ("crm", 3, f"created_at is out of range: {after} in UTC {plausible}"),
+    ]
+
+
+def test_an_implausible_day_neither_lands_nor_widens_the_window(warehouse):
+    summary = warehouse.load([ads(), ads(campaign_id="C-2", date="9999-12-31")], [])
+    assert summary["sources"]["ads"]["window"] == [D, D], "not a window of 8,000 years"
+    assert current_ads(warehouse) == [(D, "google_ads", "C-1", 10.0)]
+    assert warehouse.query("select count(*) from raw.rejected_records") == [(1,)]
+
+
+def test_the_plausible_days_are_settings(warehouse, monkeypatch):
+    monkeypatch.setenv("EARLIEST_PLAUSIBLE_DATE", " 2025-08-01 ")
+    monkeypatch.setenv("LATEST_PLAUSIBLE_DAYS_AHEAD", "0")
+    today = utc_today()
+    tomorrow = today + dt.timedelta(days=1)
+    summary = warehouse.load(
+        [
+            ads(campaign_id="C-1", date="2025-07-31"),
+            ads(campaign_id="C-2", date="2025-08-01"),
+            ads(campaign_id="C-3", date=today.isoformat()),
+            ads(campaign_id="C-4", date=tomorrow.isoformat()),
+        ],
+        [
+            crm(opportunity_id="O-1", created_at="2025-08-01T01:00:00+02:00"),
+            crm(opportunity_id="O-2", created_at=f"{today}T23:59:59Z"),
+            crm(opportunity_id="O-3", created_at=f"{tomorrow}T00:00:00Z"),
+        ],
+    )
+    same_day_or_skip(summary, today)
+    plausible = f"(plausible: 2025-08-01 .. {today})"
+    assert warehouse.query(
+        "select source, record_index, reason from raw.rejected_records order by source, 2"
+    ) == [
+        ("ads", 0, f"date is out of range: 2025-07-31 {plausible}"),
+        ("ads", 3, f"date is out of range: {tomorrow} {plausible}"),
+        ("crm", 0, f"created_at is out of range: 2025-07-31 in UTC {plausible}"),
+        ("crm", 2, f"created_at is out of range: {tomorrow} in UTC {plausible}"),
+    ]
+    assert warehouse.query("select campaign_id from raw.ads_performance_history order by 1") == [
+        ("C-2",),
+        ("C-3",),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "EARLIEST_PLAUSIBLE_DATE",
+            "2000-13-01",
+            "setting EARLIEST_PLAUSIBLE_DATE='2000-13-01' is not a day (YYYY-MM-DD)",
+        ),
+        (
+            "EARLIEST_PLAUSIBLE_DATE",
+            "20000101",
+            "setting EARLIEST_PLAUSIBLE_DATE='20000101' is not a day (YYYY-MM-DD)",
+        ),
+        (
+            "EARLIEST_PLAUSIBLE_DATE",
+            "2000-01-01T00:00",
+            "setting EARLIEST_PLAUSIBLE_DATE='2000-01-01T00:00' is not a day (YYYY-MM-DD)",
+        ),
+        (
+            "EARLIEST_PLAUSIBLE_DATE",
+            "9999-01-01",
+            "setting EARLIEST_PLAUSIBLE_DATE='9999-01-01' is after the latest plausible day",
+        ),
+        (
+            "LATEST_PLAUSIBLE_DAYS_AHEAD",
+            "a year",
+            "setting LATEST_PLAUSIBLE_DAYS_AHEAD='a year' is not a whole number of days "
+            "(0 to 99999)",
+        ),
+        (
+            "LATEST_PLAUSIBLE_DAYS_AHEAD",
+            "-1",
+            "setting LATEST_PLAUSIBLE_DAYS_AHEAD='-1' is not a whole number of days (0 to 99999)",
+        ),
+        (
+            "LATEST_PLAUSIBLE_DAYS_AHEAD",
+            "36.5",
+            "setting LATEST_PLAUSIBLE_DAYS_AHEAD='36.5' is not a whole number of days (0 to 99999)",
+        ),
+        (
+            "LATEST_PLAUSIBLE_DAYS_AHEAD",
+            "1000000",
+            "setting LATEST_PLAUSIBLE_DAYS_AHEAD='1000000' is not a whole number of days "
+            "(0 to 99999)",
+        ),
+    ],
+)
+def test_a_bad_plausible_day_setting_stops_the_run(warehouse, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as raised:
+        load_main([])
+    text = str(raised.value)
+    assert text.startswith(message) and "\n" not in text
+    assert not warehouse.paths.duckdb_path.exists(), "nothing was loaded"
+
+
+def test_the_plausible_day_settings_default_to_2000_and_a_year_ahead(monkeypatch):
+    monkeypatch.delenv("EARLIEST_PLAUSIBLE_DATE", raising=False)
+    monkeypatch.setenv("LATEST_PLAUSIBLE_DAYS_AHEAD", "")
+    settings = Settings.from_env()
+    assert (settings.earliest_plausible_date, settings.latest_plausible_days_ahead) == (
+        dt.date(2000, 1, 1),
+        365,
+    )
+    bounds = settings.plausible_days(dt.date(2026, 12, 3))
+    assert (bounds.earliest, bounds.latest) == (dt.date(2000, 1, 1), dt.date(2027, 12, 3))
 
 
 def test_keys_are_normalized_and_the_last_record_wins(warehouse):

@@ -19,6 +19,7 @@ import pyarrow as pa
 from load import contracts
 from load.records import (
     TIMESTAMP_PATTERN,
+    PlausibleDays,
     arrow_batches,
     ingested_at_column,
     json_paths,
@@ -84,6 +85,8 @@ fields as (
 typed as (
     select
         *,
+        -- DuckDB's cast to date keeps the day as written, time and offset aside, and still
+        -- refuses an impossible time: a timestamp counts on the platform's reporting day.
         case
             when regexp_full_match(date_text, '{TIMESTAMP_PATTERN}')
                 then try_cast(date_text as date)
@@ -100,28 +103,24 @@ select
         case when coalesce(date_type, 'NULL') = 'NULL' or date_text = ''
             then 'date is missing'
             when report_date is null then 'date is not a valid date: ' || quoted(date_raw)
+            when implausible(report_date)
+                then 'date is out of range: ' || left(date_text, 10) || plausible_days()
         end,
         case when coalesce(campaign_id, '') = '' then 'campaign_id is missing or blank' end,
         case when coalesce(channel, '') = '' then 'channel is missing or blank' end,
-        case when not_a_number(clicks_type, clicks)
-                then 'clicks is not a number: ' || quoted(clicks_raw)
-            when out_of_range(clicks)
-                then 'clicks is out of range: ' || quoted(clicks_raw) end,
-        case when not_a_number(impressions_type, impressions)
-                then 'impressions is not a number: ' || quoted(impressions_raw)
-            when out_of_range(impressions)
-                then 'impressions is out of range: ' || quoted(impressions_raw) end,
-        case when not_a_number(cost_type, cost)
-                then 'cost is not a number: ' || quoted(cost_raw)
-            when out_of_range(cost)
-                then 'cost is out of range: ' || quoted(cost_raw) end
+        count_reason('clicks', clicks_type, clicks, clicks_raw),
+        count_reason('impressions', impressions_type, impressions, impressions_raw),
+        measure_reason('cost', cost_type, cost, cost_raw)
     ), '') end as reason
 from typed
 """
 
 
-def split(con: duckdb.DuckDBPyConnection, since: dt.date | None) -> dict[str, object]:
+def split(
+    con: duckdb.DuckDBPyConnection, since: dt.date | None, plausible: PlausibleDays
+) -> dict[str, object]:
     """Build the accepted (deduplicated), rejected and window relations; return the counts."""
+    plausible.set_in(con)
     con.execute(CHECK_SQL)
     set_aside_rejected(con, NAME, f"{NAME}_checked", RECORDS)
     since_filter = f"and report_date >= {sql_date(since)}" if since else ""

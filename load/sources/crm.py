@@ -17,6 +17,7 @@ import duckdb
 from load import contracts
 from load.records import (
     TIMESTAMP_PATTERN,
+    PlausibleDays,
     arrow_batches,
     ingested_at_column,
     json_paths,
@@ -89,11 +90,13 @@ select
         case when coalesce(created_at, '') = '' then 'created_at is missing or empty'
             when created_at_utc is null
                 then 'created_at is not a valid timestamp: ' || quoted(created_at_raw)
+            -- the instant's UTC day: the day of the load, the other bound, is a UTC day too
+            when implausible(cast(created_at_utc as date))
+                then 'created_at is out of range: '
+                    || cast(cast(created_at_utc as date) as varchar) || ' in UTC'
+                    || plausible_days()
         end,
-        case when not_a_number(amount_type, amount)
-                then 'amount is not a number: ' || quoted(amount_raw)
-            when out_of_range(amount)
-                then 'amount is out of range: ' || quoted(amount_raw) end
+        measure_reason('amount', amount_type, amount, amount_raw)
     ), '') end as reason
 from typed
 """
@@ -104,10 +107,14 @@ ACCEPTED_VERSIONS = "select opportunity_id, report_date from crm_checked where r
 
 
 def split(
-    con: duckdb.DuckDBPyConnection, since: dt.date | None, reporting_timezone: str
+    con: duckdb.DuckDBPyConnection,
+    since: dt.date | None,
+    reporting_timezone: str,
+    plausible: PlausibleDays,
 ) -> dict[str, object]:
     """Build the accepted (deduplicated) and rejected relations; return the counts."""
     con.execute("set variable reporting_timezone = ?", [reporting_timezone])
+    plausible.set_in(con)
     con.execute(CHECK_SQL)
     set_aside_rejected(con, NAME, f"{NAME}_checked", RECORDS)
     since_filter = f"and report_date >= {sql_date(since)}" if since else ""

@@ -123,14 +123,15 @@ def test_random_hostile_records_are_all_accounted_for(target, figures, ads, crm,
     assert_accounted_for(target, summary, {"ads": ads, "crm": crm}, figures)
 
 
-# Denominators so close to 0 that every ratio over them overflows (cpc, cpa, roas).
+# A denominator so close to 0 that the ratio over it overflows: roas, 9e14 over a cost of
+# 5e-324. (cpc and cpa no longer can: clicks are whole numbers now, so 1 is the least.)
 TINY = (
     [
         {
             "date": "2025-08-01",
             "campaign_id": "C-1",
             "channel": "g",
-            "clicks": 5e-324,
+            "clicks": 1,
             "impressions": 1,
             "cost": 4000,
             "utm_campaign": "a",
@@ -141,7 +142,7 @@ TINY = (
             "date": "2025-08-02",
             "campaign_id": "C-1",
             "channel": "g",
-            "clicks": 1e-300,
+            "clicks": 0,
             "impressions": 1,
             "cost": 5e-324,
             "utm_campaign": "a",
