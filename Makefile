@@ -28,16 +28,16 @@ load: install
 	$(BIN)/python -m load $(if $(SINCE),--since $(SINCE))
 
 build: install
-	$(BIN)/python -m admira.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
+	$(BIN)/python -m warehouse.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
 
 # Move whole months older than HOT_RETENTION_MONTHS (default 18) from DuckDB to Parquet in the
 # lake (ARCHIVE_URL, default lake/); MONTHS=N overrides the setting for one run.
 .PHONY: archive
 archive: install
-	$(BIN)/python -m admira.archive $(if $(MONTHS),--months $(MONTHS))
+	$(BIN)/python -m warehouse.retention $(if $(MONTHS),--months $(MONTHS))
 
 summary: install
-	$(BIN)/python -m admira.summary
+	$(BIN)/python -m warehouse.summary
 
 # The HTTP service on HOST:PORT (default 127.0.0.1:8080); it reads the published snapshot.
 serve: install
@@ -46,11 +46,11 @@ serve: install
 # The same models on Spark, from the raw Parquet that `RAW_DESTINATION=filesystem make load`
 # landed under LAKE_URL (default lake/). Needs Java 17.
 spark-build: install
-	$(BIN)/python -m admira.spark_build
+	$(BIN)/python -m spark.build
 
 # The worked example loaded to DuckDB and to a lake, built on both engines, marts compared.
 spark-demo: install
-	$(BIN)/python -m admira.spark_demo
+	$(BIN)/python -m spark.demo
 
 test: install
 	$(BIN)/pytest
@@ -66,11 +66,11 @@ lint: install
 
 # The static dbt docs site (one HTML file); under the warehouse lock, as it reads the catalog.
 docs: install
-	$(BIN)/python -m admira.docs_site
+	$(BIN)/python -m warehouse.docs_site
 
 # Serve it on 127.0.0.1:DOCS_PORT (default 8081, beside the service's PORT 8080).
 docs-serve: docs
-	$(BIN)/python -m admira.docs_server
+	$(BIN)/python -m warehouse.docs_server
 
 # The KPI report, one static HTML page from the published snapshot (REPORT_PATH).
 report: install

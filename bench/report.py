@@ -17,7 +17,7 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 STEP_NOTES = {
     "reference": "plain DuckDB: one SQL script, payloads to the three marts",
     "load_full": "python -m load: two years of history, fresh warehouse",
-    "build_full": "python -m admira.build: first dbt build (full parse) + snapshot",
+    "build_full": "python -m warehouse.build: first dbt build (full parse) + snapshot",
     "reload_identical": "the same payloads again: load + build",
     "new_day": "one more day: load + plain incremental build",
     "since_week": "the last 7 days restated: load --since + plain incremental build",

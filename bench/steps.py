@@ -1,6 +1,6 @@
 """The benchmark's steps, each a real command run the way a user runs it, in a fresh folder.
 
-Every step is one or more subprocesses (`python -m load`, `python -m admira.build`,
+Every step is one or more subprocesses (`python -m load`, `python -m warehouse.build`,
 `python -m bench.reference`) with DUCKDB_PATH, ADS_API_URL and CRM_API_URL pointing into the
 run folder and the payload files, so the times include interpreter start, imports, dbt's parse
 and the snapshot publication: everything a user pays.
@@ -121,13 +121,13 @@ class BenchRun:
         since = ["--since", payload.since.isoformat()] if payload.since else []
         commands = [("load", [sys.executable, "-m", "load", *since], self.env(payload))]
         if build:
-            commands.append(("build", [sys.executable, "-m", "admira.build"], self.env()))
+            commands.append(("build", [sys.executable, "-m", "warehouse.build"], self.env()))
         result = self._run(label, commands)
         result.rows = self.received_rows()
         return result
 
     def build(self, label: str) -> StepResult:
-        return self._run(label, [("build", [sys.executable, "-m", "admira.build"], self.env())])
+        return self._run(label, [("build", [sys.executable, "-m", "warehouse.build"], self.env())])
 
     def received_rows(self) -> int:
         """Ads + CRM records the last load received, from its own summary."""

@@ -6,10 +6,10 @@ import argparse
 import datetime as dt
 import sys
 
-from admira.lock import WarehouseBusy
 from load.config import Settings
 from load.pipeline import LoadFailed, run
 from load.replay import NothingToReplay, parse_days, replay
+from warehouse.lock import WarehouseBusy
 
 
 def _date(text: str) -> dt.date:

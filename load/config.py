@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from admira.paths import WarehousePaths
 from load.destination import RawDestination
 from load.records import PlausibleDays
+from warehouse.paths import WarehousePaths
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 # The plausible days of a record (CONTRACT §2 Dates): from this day to so many days after the

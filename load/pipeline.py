@@ -20,16 +20,16 @@ from urllib.parse import urljoin
 
 import duckdb
 
-from admira.archive import ArchiveFailed, restore_touched_months
-from admira.lock import warehouse_lock
 from load.config import Settings
 from load.envelope import PayloadError, copy_list, locate_records
 from load.http_client import Fetcher, SourceError, is_http, redact, with_query
 from load.interrupted_loads import finish_interrupted_loads
 from load.observability import IngestMetrics, log, write_atomically
-from load.raw_archive import ArchivedRun, ArchivingFetcher, RawArchive
+from load.payload_archive import ArchivedRun, ArchivingFetcher, RawArchive
 from load.records import append_records, create_record_table, work_area
 from load.sources import ads, crm
+from warehouse.lock import warehouse_lock
+from warehouse.retention import ArchiveFailed, restore_touched_months
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
@@ -66,7 +66,7 @@ def run(
 ) -> dict:
     """Run the loader once and return its summary (also logged and saved).
 
-    Every fetched page is archived as received (load/raw_archive.py). With `replay`, the pages
+    Every fetched page is archived as received (load/payload_archive.py). With `replay`, the pages
     of that archived run are read back instead of calling the APIs, with its time stamp.
     """
     started = time.perf_counter()
@@ -136,7 +136,7 @@ def run(
 def _return_archived_months(
     settings: Settings, con: duckdb.DuckDBPyConnection, summary: dict
 ) -> None:
-    """Archived months this load touches come back to the hot tables first (admira/archive.py):
+    """Archived months this load touches come back to the hot tables first (warehouse/retention.py):
     the load then updates them as any hot month, and nothing counts twice."""
     sources = summary["sources"]
     ads_ok = sources.get(ads.NAME, {}).get("status") == "ok"

@@ -14,8 +14,8 @@ import datetime as dt
 from collections.abc import Iterator
 
 from load.config import Settings
+from load.payload_archive import RawArchive
 from load.pipeline import run
-from load.raw_archive import RawArchive
 
 
 class NothingToReplay(Exception):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-from admira.paths import WarehousePaths
 from report.kpis import read_kpis
 from report.page import count, money, ratio, render_page
 from report.run_state import read_run_state
+from warehouse.paths import WarehousePaths
 
 DEFAULT_OUTPUT = Path("reports") / "kpi_report.html"
 

@@ -23,7 +23,7 @@ from service import params
 from service.access_log import AccessLog, log
 from service.export import SinkFailed, SinkNotConfigured, export_day
 from service.ingest_runs import IngestRuns, RunInProgress
-from service.metrics_api import ChannelQuery, FunnelQuery, channel_rows, funnel
+from service.kpi_api import ChannelQuery, FunnelQuery, channel_rows, funnel
 from service.prometheus_metrics import ServiceMetrics
 from service.readiness import readiness
 from service.settings import ServiceSettings

@@ -17,7 +17,7 @@ from typing import Any
 import requests
 
 from load.http_client import redact
-from service.metrics_api import campaign_day
+from service.kpi_api import campaign_day
 from service.privacy import redact_emails
 from service.settings import ServiceSettings
 from service.signing import sign

@@ -1,6 +1,6 @@
 """`POST /ingest/run`: load + build in the background, one run at a time.
 
-A run is `python -m load [--since D]` then `python -m admira.build`, as child processes. The
+A run is `python -m load [--since D]` then `python -m warehouse.build`, as child processes. The
 build needs no `--since`: the load's window replacement gives the days it touched new load ids,
 and the marts' day-selection rule rebuilds exactly those. The children take the warehouse lock
 themselves (a load or build started elsewhere makes the run fail with the lock holder's
@@ -160,7 +160,7 @@ class IngestRuns:
             partial = load.exit_code == LOADER_PARTIAL_FAILURE and (summary or {}).get("load_id")
             if load.exit_code == 0 or partial:
                 started = time.time()
-                command = [sys.executable, "-m", "admira.build"]
+                command = [sys.executable, "-m", "warehouse.build"]
                 build, output = self._step(run, "build", command)
                 build_record = _fresh_json(state / "last_build.json", started)
                 if build.exit_code != 0:

@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from admira.paths import WarehousePaths
+from warehouse.paths import WarehousePaths
 
 # A daily schedule plus two hours of slack: one missed run makes the service not ready.
 DEFAULT_READY_MAX_AGE_SECONDS = 26 * 3600

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
-from admira.build import dbt_args, release_duckdb
+from warehouse.build import dbt_args, release_duckdb
 
 CAMPAIGN_UNIQUE_TEST = "unique_combination_of_columns_fct_campaign_daily_report_date"
 

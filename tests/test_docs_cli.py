@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from admira.docs_site import generate
-from admira.paths import WarehousePaths
+from warehouse.docs_site import generate
+from warehouse.paths import WarehousePaths
 
 
 def test_docs_without_a_warehouse_describe_the_project_and_create_nothing(
@@ -32,7 +32,7 @@ def test_docs_without_a_warehouse_describe_the_project_and_create_nothing(
 def run_server(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), **env}
     return subprocess.run(
-        [sys.executable, "-m", "admira.docs_server", *args],
+        [sys.executable, "-m", "warehouse.docs_server", *args],
         env=environment,
         capture_output=True,
         text=True,

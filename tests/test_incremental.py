@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from oracle import Oracle
 
-from admira.build import build
-from admira.paths import WarehousePaths
+from warehouse.build import build
+from warehouse.paths import WarehousePaths
 
 FUNNEL = (
     "select report_date, utm_campaign, utm_source, utm_medium, clicks, impressions, cost, "

@@ -10,7 +10,7 @@ from analyses_sql import analysis_files, as_plain_sql
 
 REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text()
-CODE_DIRS = ("load", "admira", "report", "service", "bench")
+CODE_DIRS = ("load", "warehouse", "spark", "report", "service", "bench")
 CONFIG_FILES = ("profiles.yml", "dbt_project/dbt_project.yml")
 # A setting is read through os.environ / os.getenv or a settings helper (_float("NAME"), ...).
 PY_SETTING = re.compile(

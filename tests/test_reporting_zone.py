@@ -66,7 +66,7 @@ def test_a_change_of_zone_rebuilds_every_day(warehouse, monkeypatch, capsys):
 def test_plain_dbt_build_under_a_changed_zone_stops_with_one_line(warehouse, monkeypatch):
     from dbt.cli.main import dbtRunner
 
-    from admira.build import dbt_args, release_duckdb
+    from warehouse.build import dbt_args, release_duckdb
 
     warehouse.load(BASE_ADS, CRM)
     warehouse.build()

@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import admira.snapshot
-from admira.snapshot import publish
+from warehouse import publish as publishing
+from warehouse.publish import publish
 
 pytestmark = pytest.mark.skipif(
-    not admira.snapshot.REUSES_PREVIOUS, reason="no open file description locks here"
+    not publishing.REUSES_PREVIOUS, reason="no open file description locks here"
 )
 
 READER = """
@@ -111,7 +111,7 @@ def test_whatever_the_previous_file_holds_the_publish_is_the_warehouse(site):
 
 
 def test_without_such_locks_every_copy_is_fresh_and_no_previous_is_kept(site, monkeypatch):
-    monkeypatch.setattr(admira.snapshot, "REUSES_PREVIOUS", False)
+    monkeypatch.setattr(publishing, "REUSES_PREVIOUS", False)
     warehouse, snapshot = site
     for version in (1, 2, 3):
         write_version(warehouse, version)

@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from admira import spark_build
-from admira.build import build as duckdb_build
-from admira.paths import WarehousePaths
 from load.config import Settings
 from load.pipeline import run as run_loader
+from spark import build as spark_build
+from warehouse.build import build as duckdb_build
+from warehouse.paths import WarehousePaths
 
 SINCE = "2025-08-01"
 MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")

@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from admira.build import build
-from admira.paths import WarehousePaths
 from load.config import Settings
 from load.pipeline import run as run_loader
+from warehouse.build import build
+from warehouse.paths import WarehousePaths
 
 # The worked example of CONTRACT §7 (a copy of shared/examples, so a lone clone can test).
 EXAMPLES = Path(__file__).resolve().parent / "fixtures" / "worked_example"

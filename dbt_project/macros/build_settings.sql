@@ -3,7 +3,7 @@
     A warehouse built under one reporting zone and then built incrementally under another
     would keep rows on days only the old zone produced. So the build records these settings in
     audit.build_settings; `make build` compares them first and rebuilds every day when one
-    changed (admira/build.py), and a plain `dbt build` under changed settings stops, saying
+    changed (warehouse/build.py), and a plain `dbt build` under changed settings stops, saying
     what to run. Add a setting here when it changes which day or row a measure counts on. -#}
 {% macro day_settings() -%}
     {{ return({'reporting_timezone': var('reporting_timezone')}) }}

@@ -1,6 +1,6 @@
-{#- Retention (`make archive`, admira/archive.py): whole months before the hot window move from
+{#- Retention (`make archive`, warehouse/retention.py): whole months before the hot window move from
     the warehouse to Parquet files in the lake, listed in archive.archived_partitions. A load
-    that touches an archived month returns it to the hot tables first (admira/archive.py), so
+    that touches an archived month returns it to the hot tables first (warehouse/retention.py), so
     a month is either hot or archived, never both. These macros read the ledger at build time. -#}
 
 {#- The condition that keeps rows of archived months out of the warehouse's models. Unit tests

@@ -7,12 +7,12 @@
     Spark every incremental model is built like a table, from the whole raw history: always
     what a full refresh gives, and the choice lives here only, whatever strategy a model sets.
     The models read only new days when is_incremental() is true, so the build must run with
-    --full-refresh (admira.spark_build does); without it a second run stops with a message. -#}
+    --full-refresh (spark.build does); without it a second run stops with a message. -#}
 {% materialization incremental, adapter='spark' -%}
     {%- if is_incremental() -%}
         {{ exceptions.raise_compiler_error(
             "On Spark, " ~ this ~ " is rebuilt whole, not incrementally: run dbt with "
-            ~ "--full-refresh (`make spark-build` and `python -m admira.spark_build` do)"
+            ~ "--full-refresh (`make spark-build` and `python -m spark.build` do)"
         ) }}
     {%- endif -%}
     {{ return(materialization_table_spark()) }}

@@ -1,6 +1,6 @@
 {#- Which report days the data tests check: every day, or only the days this build rebuilt.
 
-    A plain `dbt build` tests every row. `make build` (admira.build) sets the environment
+    A plain `dbt build` tests every row. `make build` (warehouse.build) sets the environment
     variable DBT_TESTS_COVER_LOADS_AFTER to the newest load every mart had seen before the
     build. The tests of models with a report_date (config where: "__rebuilt_days__" in
     dbt_project.yml, and the singular tests) then check the days that later loads touched, plus

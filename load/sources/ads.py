@@ -16,7 +16,7 @@ import dlt
 import duckdb
 import pyarrow as pa
 
-from load import contracts
+from load import schemas
 from load.records import (
     TIMESTAMP_PATTERN,
     PlausibleDays,
@@ -30,7 +30,7 @@ from load.records import (
 
 NAME = "ads"
 LIST_PATH = ("external", "ads", "performance")
-CONTRACT_VERSION = contracts.ADS.version  # "ads.v1", from contracts/ads.v1.json
+CONTRACT_VERSION = schemas.ADS.version  # "ads.v1", from contracts/ads.v1.json
 RECORDS = "ads_records"
 
 # The fields a record is checked on, in the order of the `types` and `texts` lists below.

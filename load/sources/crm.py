@@ -14,7 +14,7 @@ import datetime as dt
 import dlt
 import duckdb
 
-from load import contracts
+from load import schemas
 from load.records import (
     TIMESTAMP_PATTERN,
     PlausibleDays,
@@ -28,7 +28,7 @@ from load.records import (
 
 NAME = "crm"
 LIST_PATH = ("external", "crm", "opportunities")
-CONTRACT_VERSION = contracts.CRM.version  # "crm.v1", from contracts/crm.v1.json
+CONTRACT_VERSION = schemas.CRM.version  # "crm.v1", from contracts/crm.v1.json
 RECORDS = "crm_records"
 
 # The fields a record is checked on, in the order of the `types` and `texts` lists below.
@@ -102,7 +102,7 @@ from typed
 """
 
 
-# The accepted versions with the day each counts on (read by retention, admira/archive.py).
+# The accepted versions with the day each counts on (read by retention, warehouse/retention.py).
 ACCEPTED_VERSIONS = "select opportunity_id, report_date from crm_checked where reason is null"
 
 

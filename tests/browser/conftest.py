@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
-from admira.build import build
-from admira.docs_site import generate
-from admira.paths import WarehousePaths
 from browser.headless_chromium import Chromium, find_chromium
 from browser.sample_site import SampleSite
 from load.config import Settings
 from load.pipeline import run as run_loader
+from warehouse.build import build
+from warehouse.docs_site import generate
+from warehouse.paths import WarehousePaths
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from admira.docs_server import make_server
 from browser.headless_chromium import Chromium
 from browser.html_reading import visible_text
 from browser.sample_site import SCREENSHOTS, SampleSite
+from warehouse.docs_server import make_server
 
 MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
 EXPOSURES = ("Metrics API (HTTP service)", "Signed daily export", "KPI report")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from lake_payloads import ads_payload, crm_payload
 
-from admira.build import build
-from admira.paths import WarehousePaths
 from load.config import Settings
 from load.pipeline import run as run_loader
+from warehouse.build import build
+from warehouse.paths import WarehousePaths
 
 
 @pytest.fixture(scope="session")

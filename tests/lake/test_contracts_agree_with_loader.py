@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from load import contracts
+from load import schemas
 from load.records import (
     WHITESPACE_CHARS,
     PlausibleDays,
@@ -295,7 +295,7 @@ def loader_accepts(source: str, records: list, tmp_path: Path) -> list[bool]:
 
 
 def schema_accepts(source: str, records: list) -> list[bool]:
-    contract = contracts.ADS if source == "ads" else contracts.CRM
+    contract = schemas.ADS if source == "ads" else schemas.CRM
     # What a reader of the JSON text sees, exactly as the loader reads the same text.
     parsed = json.loads(json.dumps(records, allow_nan=False))
     return [not contract.record_errors(record) for record in parsed]
@@ -499,7 +499,7 @@ def test_the_strategies_reach_both_verdicts():
 
 def test_the_white_space_of_the_contracts_is_the_loaders():
     """The schema's character class of white space is exactly the set the loader trims."""
-    pattern = contracts.ADS.schema["$defs"]["identifier"]["anyOf"][0]["pattern"]
+    pattern = schemas.ADS.schema["$defs"]["identifier"]["anyOf"][0]["pattern"]
     import re
 
     non_space = re.compile(pattern)
@@ -515,14 +515,14 @@ def test_the_loaders_white_space_is_what_python_strips():
 
 def test_the_two_contracts_share_their_definitions():
     shared = ("timestamp", "identifier", "measure", "text")
-    assert {k: contracts.ADS.schema["$defs"][k] for k in shared} == {
-        k: contracts.CRM.schema["$defs"][k] for k in shared
+    assert {k: schemas.ADS.schema["$defs"][k] for k in shared} == {
+        k: schemas.CRM.schema["$defs"][k] for k in shared
     }
 
 
 def test_quarantine_rows_name_the_version_in_the_schema_id(warehouse):
-    assert (contracts.ADS.version, contracts.CRM.version) == ("ads.v1", "crm.v1")
-    assert contracts.ADS.schema["$id"].endswith("/ads.v1.json")
+    assert (schemas.ADS.version, schemas.CRM.version) == ("ads.v1", "crm.v1")
+    assert schemas.ADS.schema["$id"].endswith("/ads.v1.json")
     summary = warehouse.load(
         [record for record, _ in ADS_TABLE], [record for record, _ in CRM_TABLE]
     )
@@ -569,7 +569,7 @@ def test_envelopes_agree(warehouse, pair):
     paths = {}
     for source, (template, valid) in cases.items():
         body = _envelope(template, source)
-        contract = contracts.ADS if source == "ads" else contracts.CRM
+        contract = schemas.ADS if source == "ads" else schemas.CRM
         assert contract.payload_validator.is_valid(body) is valid, (source, body)
         paths[source] = warehouse.root / f"{source}-envelope.json"
         paths[source].write_text(json.dumps(body))

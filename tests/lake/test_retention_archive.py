@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from lake_payloads import CAMPAIGNS, ads_payload, crm_payload
 
-from admira.archive import main as archive_main
+from warehouse.retention import main as archive_main
 
 MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
 TODAY = "2025-04-15"  # with 1 hot month, January and February 2025 are archived

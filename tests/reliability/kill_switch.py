@@ -1,4 +1,4 @@
-"""Run `python -m load` or `python -m admira.build` and SIGKILL it at a named point.
+"""Run `python -m load` or `python -m warehouse.build` and SIGKILL it at a named point.
 
     python tests/reliability/kill_switch.py <point> <module> [args...]
 
@@ -101,14 +101,14 @@ def _mid_mart_replacement(point: str) -> None:
 
 def _mid_snapshot_copy(point: str) -> None:
     """Half-way through writing the warehouse's copy (a fresh file or the previous snapshot)."""
-    import admira.snapshot
+    import warehouse.publish
 
     def half_copy(source, target_fd):
         with open(source, "rb") as src:
             os.pwrite(target_fd, src.read(os.path.getsize(source) // 2), 0)
         die(point)
 
-    admira.snapshot.make_identical = half_copy
+    warehouse.publish.make_identical = half_copy
 
 
 POINTS: dict[str, Callable[[str], None]] = {

@@ -15,7 +15,7 @@ from recovery_check import assert_recovered
 from reference_payloads import RESTATEMENT_SINCE, restatement
 from warehouse_site import Site
 
-from admira.lock import WarehouseBusy
+from warehouse.lock import WarehouseBusy
 
 SINCE = RESTATEMENT_SINCE.isoformat()
 
@@ -44,7 +44,7 @@ def test_a_second_load_and_a_build_refuse_while_a_load_runs(reference, figures, 
             assert f'"pid": {first.pid}' in second.stderr and '"what": "load"' in second.stderr
             assert "Traceback" not in second.stderr
         with figures.fault("a build while a load runs"):
-            build = site.run("admira.build", env=env)
+            build = site.run("warehouse.build", env=env)
             assert build.returncode == 2, build.stdout + build.stderr
             assert "build refused: the warehouse is busy: held by" in build.stderr
             assert f'"pid": {first.pid}' in build.stderr
@@ -63,7 +63,7 @@ def test_a_load_refuses_while_a_build_runs(reference, figures, tmp_path):
         reference.url("restatement/ads"), reference.url("restatement/crm"), RESTATEMENT_SINCE
     )
     assert summary["status"] == "ok", summary
-    build = site.start("admira.build")
+    build = site.start("warehouse.build")
     try:
         deadline = time.monotonic() + 120
         while holder_of(site).get("pid") != build.pid:

@@ -172,7 +172,7 @@ def test_build_killed_at_a_named_point_recovers_on_rerun(
         if into_previous:
             shutil.copyfile(snapshot, snapshot.with_name(f".{snapshot.name}.previous"))
             point = "snapshot_copy"
-        killed = site.run("admira.build", env=site.env(), kill_at=point)
+        killed = site.run("warehouse.build", env=site.env(), kill_at=point)
         assert killed.returncode == KILLED, killed.stdout[-3000:] + killed.stderr[-3000:]
         assert f"SIGKILL at {point}" in killed.stderr
         if into_previous:  # it was rewriting the previous file, not writing a fresh one
@@ -192,7 +192,7 @@ def test_build_killed_at_a_random_moment_recovers_on_rerun(loaded, reference, fi
     with figures.crash(f"build killed at random (seed {SEED}, node {nth} + {delay:.2f} s)"):
         for attempt in range(4):
             site = loaded.copy_to(tmp_path / f"site-{attempt}")
-            process = site.start("admira.build", env=site.env())
+            process = site.start("warehouse.build", env=site.env())
             if kill_after(process, process.stdout, " START ", nth, delay):
                 break
             nth //= 2

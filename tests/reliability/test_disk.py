@@ -16,7 +16,7 @@ from reference_run import Reference
 from small_filesystem import fill, remount, tmpfs
 from warehouse_site import Site
 
-from admira.build import main as build_main
+from warehouse.build import main as build_main
 
 SINCE = RESTATEMENT_SINCE.isoformat()
 ROOMY = 64 << 20  # the sample warehouse, its snapshot and state take about 10 MB
@@ -64,7 +64,7 @@ def test_a_full_disk_fails_clearly_and_keeps_the_previous_warehouse(reference, f
             )
             assert_unchanged(site, reference)
         with figures.fault("disk full during a build"):
-            assert_clear_failure(site.run("admira.build", env=env), "No space left on device")
+            assert_clear_failure(site.run("warehouse.build", env=env), "No space left on device")
             assert_unchanged(site, reference)
         filler.unlink()
         rerun_and_build(site, reference)
@@ -86,7 +86,7 @@ def test_a_full_snapshot_volume_keeps_the_last_snapshot(reference, figures, tmp_
         with figures.fault("no room to publish the snapshot"):
             capfd.readouterr()
             with site.environment():
-                exit_code = build_main([])  # `python -m admira.build`, in this process
+                exit_code = build_main([])  # `python -m warehouse.build`, in this process
             out, err = capfd.readouterr()
             assert exit_code == 1, out[-3000:] + err[-3000:]
             assert "Publishing the snapshot failed" in err and "No space left on device" in err
@@ -111,7 +111,7 @@ def test_a_read_only_warehouse_folder_is_refused_clearly(reference, figures, tmp
             assert_clear_failure(load, "Read-only file system")
             assert "load failed: cannot write the warehouse's state folder" in load.stderr
         with figures.fault("read-only warehouse folder: a build"):
-            build = site.run("admira.build", env=env)
+            build = site.run("warehouse.build", env=env)
             assert_clear_failure(build, "Read-only file system")
             assert "build refused: cannot write the warehouse's state folder" in build.stderr
         assert_unchanged(site, reference)

@@ -161,7 +161,7 @@ def secured(reference, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sec
         upstream.serve("/crm", envelope("crm", PII_CRM), "status:404")
         failed = site.run("load", env=env)
         assert failed.returncode == 1, failed.stderr[-3000:]
-        built = site.run("admira.build", env=env)
+        built = site.run("warehouse.build", env=env)
         assert built.returncode == 0, built.stdout[-3000:]
         for name, process in (
             ("first load", loaded),

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import duckdb
 
-from admira.build import build
-from admira.paths import WarehousePaths
 from load.config import Settings
 from load.pipeline import run as run_loader
+from warehouse.build import build
+from warehouse.paths import WarehousePaths
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KILL_SWITCH = Path(__file__).resolve().parent / "kill_switch.py"

@@ -12,8 +12,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from service_harness import ServiceProcess, assert_no_email
 
-from admira.lock import warehouse_lock
-from admira.paths import WarehousePaths
+from warehouse.lock import warehouse_lock
+from warehouse.paths import WarehousePaths
 
 
 @pytest.fixture(scope="module")

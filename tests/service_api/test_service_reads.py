@@ -19,10 +19,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from pytest_httpserver import HTTPServer
 from service_harness import REPO_ROOT, SERVICE_VARIABLES, ServiceProcess, Sink, assert_no_email
 
-from admira.build import build
-from admira.paths import WarehousePaths
 from load.config import Settings
 from load.pipeline import run as run_loader
+from warehouse.build import build
+from warehouse.paths import WarehousePaths
 
 # The check value of the issue: key admira_secret_example, body [] -> this signature.
 SECRET = "admira_secret_example"

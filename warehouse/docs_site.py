@@ -14,9 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from admira.build import PROJECT_DIR, REPO_ROOT, release_duckdb
-from admira.lock import WarehouseBusy, warehouse_lock
-from admira.paths import WarehousePaths
+from warehouse.build import PROJECT_DIR, REPO_ROOT, release_duckdb
+from warehouse.lock import WarehouseBusy, warehouse_lock
+from warehouse.paths import WarehousePaths
 
 STATIC_PAGE = "static_index.html"
 

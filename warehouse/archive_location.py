@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from admira.paths import WarehousePaths
+from warehouse.paths import WarehousePaths
 
 
 def archive_url(paths: WarehousePaths) -> str:

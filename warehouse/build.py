@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
-from admira.code_fingerprint import code_fingerprint
-from admira.lock import WarehouseBusy, warehouse_lock
-from admira.paths import WarehousePaths
-from admira.snapshot import prefetch, publish
+from warehouse.code_fingerprint import code_fingerprint
+from warehouse.lock import WarehouseBusy, warehouse_lock
+from warehouse.paths import WarehousePaths
+from warehouse.publish import prefetch, publish
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -162,7 +162,7 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m admira.build", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m warehouse.build", description=__doc__)
     parser.add_argument("--since", type=dt.date.fromisoformat, help="rebuild days on and after")
     parser.add_argument("--full-refresh", action="store_true", help="rebuild every day")
     args = parser.parse_args(argv)

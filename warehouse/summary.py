@@ -6,7 +6,7 @@ import sys
 
 import duckdb
 
-from admira.paths import WarehousePaths
+from warehouse.paths import WarehousePaths
 
 MARTS = ("marts.fct_campaign_daily", "marts.fct_funnel_daily", "marts.fct_channel_daily")
 

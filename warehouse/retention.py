@@ -36,9 +36,9 @@ from pathlib import Path
 import duckdb
 import fsspec
 
-from admira.archive_location import archive_url, is_local
-from admira.lock import WarehouseBusy, warehouse_lock
-from admira.paths import WarehousePaths
+from warehouse.archive_location import archive_url, is_local
+from warehouse.lock import WarehouseBusy, warehouse_lock
+from warehouse.paths import WarehousePaths
 
 DEFAULT_HOT_MONTHS = 18
 LEDGER = "archive.archived_partitions"
@@ -398,8 +398,8 @@ def _refresh_history_views(paths: WarehousePaths) -> None:
     """Rebuild marts.fct_*_history so they read the new files; then publish for readers."""
     from dbt.cli.main import dbtRunner
 
-    from admira.build import dbt_args, release_duckdb
-    from admira.snapshot import publish
+    from warehouse.build import dbt_args, release_duckdb
+    from warehouse.publish import publish
 
     try:
         result = dbtRunner().invoke(dbt_args("run") + ["--select", *HISTORY_MODELS])
@@ -415,7 +415,7 @@ def _refresh_history_views(paths: WarehousePaths) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m admira.archive",
+        prog="python -m warehouse.retention",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

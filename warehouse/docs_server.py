@@ -15,7 +15,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from admira.docs_site import STATIC_PAGE, target_dir
+from warehouse.docs_site import STATIC_PAGE, target_dir
 
 DEFAULT_PORT = 8081
 
@@ -60,7 +60,7 @@ def _port(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m admira.docs_server", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m warehouse.docs_server", description=__doc__)
     parser.add_argument(
         "--port",
         type=_port,

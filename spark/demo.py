@@ -86,9 +86,9 @@ def _load(raw_destination: str) -> None:
 
 def run(workdir: Path) -> bool:
     """Load and build on both engines, compare the marts, print the result."""
-    from admira import build as duckdb_build
-    from admira import spark_build
-    from admira.paths import WarehousePaths
+    from spark import build as spark_build
+    from warehouse import build as duckdb_build
+    from warehouse.paths import WarehousePaths
 
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
@@ -132,7 +132,7 @@ def run(workdir: Path) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m admira.spark_demo", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m spark.demo", description=__doc__)
     parser.add_argument(
         "--workdir",
         type=Path,

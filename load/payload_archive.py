@@ -25,10 +25,10 @@ from pathlib import Path
 
 import fsspec
 
-from admira.archive_location import archive_url
-from admira.paths import WarehousePaths
 from load.http_client import Fetcher, SourceError, redact
 from load.observability import log
+from warehouse.archive_location import archive_url
+from warehouse.paths import WarehousePaths
 
 PAYLOADS = "raw_payloads"
 CHUNK_BYTES = 1 << 20

@@ -14,9 +14,9 @@ import os
 import sys
 from pathlib import Path
 
-from admira.build import dbt_args
-from admira.lock import WarehouseBusy, warehouse_lock
-from admira.paths import WarehousePaths
+from warehouse.build import dbt_args
+from warehouse.lock import WarehouseBusy, warehouse_lock
+from warehouse.paths import WarehousePaths
 
 TARGET = "spark"
 # The same default as profiles.yml: Derby writes its log there and needs the folder first.
@@ -60,9 +60,7 @@ def stop_spark() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="python -m admira.spark_build", description=__doc__).parse_args(
-        argv
-    )
+    argparse.ArgumentParser(prog="python -m spark.build", description=__doc__).parse_args(argv)
     paths = WarehousePaths.from_env()
     try:
         ok = build(paths)
