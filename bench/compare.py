@@ -12,32 +12,11 @@ from pathlib import Path
 
 import duckdb
 
-GRAINS = {
-    "fct_campaign_daily": [
-        "report_date",
-        "channel",
-        "campaign_id",
-        "utm_campaign",
-        "utm_source",
-        "utm_medium",
-    ],
-    "fct_funnel_daily": ["report_date", "utm_campaign", "utm_source", "utm_medium"],
-    "fct_channel_daily": ["report_date", "channel"],
-}
-MEASURES = [
-    "clicks",
-    "impressions",
-    "cost",
-    "leads",
-    "opportunities",
-    "closed_won",
-    "revenue",
-    "cpc",
-    "cpa",
-    "cvr_lead_to_opp",
-    "cvr_opp_to_won",
-    "roas",
-]
+from warehouse.catalog import MARTS, RATIO_NAMES
+from warehouse.catalog import MEASURES as CATALOG_MEASURES
+
+GRAINS = {mart.name: list(mart.grain) for mart in MARTS}
+MEASURES = [*CATALOG_MEASURES, *RATIO_NAMES]
 RELATIVE_TOLERANCE = 1e-9
 EXAMPLES = 3
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.catalog import EMAIL_PATTERN, RATIOS, safe_ratio_sql
+
 SCRIPT = Path(__file__).with_name("reference.sql")
 
 
@@ -40,7 +42,11 @@ def run_reference(
         con.execute("set variable ads_paths = ?", [sorted({r["ads_path"] for r in rows})])
         con.execute("set variable crm_paths = ?", [sorted({r["crm_path"] for r in rows})])
         con.execute("set variable reporting_timezone = ?", [reporting_timezone])
-        con.execute(SCRIPT.read_text())
+        con.execute("set variable email_pattern = ?", [EMAIL_PATTERN])
+        ratios = ",\n    ".join(
+            f"{safe_ratio_sql(r, r.numerator, r.denominator)} as {r.name}" for r in RATIOS
+        )
+        con.execute(SCRIPT.read_text().replace("{kpi_ratios}", ratios))
 
 
 def _load(values: list[str]) -> tuple[Path, Path, dt.date | None]:

@@ -6,6 +6,8 @@
 --   loads: the loads in order, a list of {load_order, ads_path, crm_path, since}
 --   ads_paths, crm_paths: the distinct payload files (absolute paths)
 --   reporting_timezone: the IANA zone of the CRM report day
+--   email_pattern: the catalog's e-mail pattern (warehouse/catalog.py)
+-- and writes the catalog's KPI ratios in place of the kpi_ratios placeholders.
 -- and may set earliest_plausible_date and latest_plausible_days_ahead (unset: the loader's
 -- defaults, 2000-01-01 and 365). The day of every load is today (UTC): the benchmark's loads
 -- run today.
@@ -26,7 +28,7 @@ create or replace macro trim_ws(s) as regexp_replace(
 -- A dimension value shaped like an e-mail address becomes a stable pseudonym after raw.
 create or replace macro pseudonymized(value) as (
     case
-        when regexp_matches(value, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}')
+        when regexp_matches(value, getvariable('email_pattern'))
             then 'redacted:' || left(sha256(value), 16)
         else value
     end
@@ -83,10 +85,6 @@ create or replace macro utm(text) as pseudonymized(
 );
 
 create or replace macro non_negative(value) as greatest(coalesce(value, 0), 0);
-
-create or replace macro ratio(numerator, denominator) as (
-    case when coalesce(denominator, 0) = 0 then null else numerator / denominator end
-);
 
 create schema if not exists marts;
 create schema if not exists audit;
@@ -354,11 +352,7 @@ combined as (
 
 select
     *,
-    ratio(cost, clicks) as cpc,
-    ratio(cost, leads) as cpa,
-    ratio(opportunities, leads) as cvr_lead_to_opp,
-    ratio(closed_won, opportunities) as cvr_opp_to_won,
-    ratio(revenue, cost) as roas
+    {kpi_ratios}
 from combined;
 
 create or replace table marts.fct_funnel_daily as
@@ -379,11 +373,7 @@ with joined as (
 
 select
     *,
-    ratio(cost, clicks) as cpc,
-    ratio(cost, leads) as cpa,
-    ratio(cast(opportunities as double), leads) as cvr_lead_to_opp,
-    ratio(cast(closed_won as double), opportunities) as cvr_opp_to_won,
-    ratio(revenue, cost) as roas
+    {kpi_ratios}
 from joined;
 
 create or replace table marts.fct_channel_daily as
@@ -399,11 +389,7 @@ with summed as (
 
 select
     *,
-    ratio(cost, clicks) as cpc,
-    ratio(cost, leads) as cpa,
-    ratio(opportunities, leads) as cvr_lead_to_opp,
-    ratio(closed_won, opportunities) as cvr_opp_to_won,
-    ratio(revenue, cost) as roas
+    {kpi_ratios}
 from summed;
 
 -- 8. How many records each source rejected (one per rejected record per load).

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-MARTS = ("marts.fct_campaign_daily", "marts.fct_funnel_daily", "marts.fct_channel_daily")
+from warehouse.catalog import MARTS, RATIO_BY_NAME, safe_ratio_sql
+
 # Above this many days the over-time charts use weeks: daily lines get unreadable.
 MAX_DAYS_PER_DAY_GRAIN = 120
 RANKED_CAMPAIGNS = 5  # how many campaigns the top and the bottom by ROAS each show
@@ -97,6 +98,11 @@ class Kpis:
     rejected: dict[str, int]  # source -> rejected records in audit.rejected_records
 
 
+def _ratio(name: str, numerator: str | None = None, denominator: str | None = None) -> str:
+    """A KPI of the catalog over summed columns (or other expressions), NULL on 0."""
+    return safe_ratio_sql(RATIO_BY_NAME[name], numerator, denominator)
+
+
 def read_kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
     """Run every query of the report on an open (read-only) connection to the marts."""
     totals = Totals(*con.execute(TOTALS_SQL).fetchone())
@@ -120,7 +126,7 @@ def read_kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
                     f"select count(*), min(report_date), max(report_date) from {mart}"
                 ).fetchone(),
             )
-            for mart in MARTS
+            for mart in (m.relation for m in MARTS)
         ],
         rejected=dict(
             con.execute(
@@ -130,7 +136,7 @@ def read_kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
     )
 
 
-TOTALS_SQL = """
+TOTALS_SQL = f"""
 select
     min(report_date),
     max(report_date),
@@ -140,12 +146,12 @@ select
     coalesce(sum(opportunities), 0),
     coalesce(sum(closed_won), 0),
     coalesce(sum(revenue), 0),
-    sum(cost) / nullif(sum(leads), 0),
-    sum(revenue) / nullif(sum(cost), 0)
+    {_ratio("cpa")},
+    {_ratio("roas")}
 from marts.fct_channel_daily
 """
 
-CHANNELS_SQL = """
+CHANNELS_SQL = f"""
 select
     channel,
     sum(cost) as spend,
@@ -153,8 +159,8 @@ select
     sum(leads) as leads,
     sum(closed_won) as closed_won,
     sum(revenue) as revenue,
-    sum(cost) / nullif(sum(leads), 0) as cpa,
-    sum(revenue) / nullif(sum(cost), 0) as roas
+    {_ratio("cpa")} as cpa,
+    {_ratio("roas")} as roas
 from marts.fct_channel_daily
 group by channel
 order by spend desc, channel
@@ -162,7 +168,7 @@ order by spend desc, channel
 
 # Dense: every channel in every period (a channel with no row that day spent 0), so lines do
 # not bridge idle days and the running ROAS carries over them.
-OVER_TIME_SQL = """
+OVER_TIME_SQL = f"""
 with
 
 channel_days as (
@@ -220,7 +226,8 @@ final as (
         spend,
         leads,
         revenue,
-        sum(revenue) over to_date / nullif(sum(spend) over to_date, 0) as roas_to_date
+        {_ratio("roas", "sum(revenue) over to_date", "sum(spend) over to_date")}
+            as roas_to_date
     from dense
     window to_date as (partition by channel order by period)
 
@@ -230,29 +237,29 @@ select * from final
 order by period, channel
 """
 
-FUNNEL_SQL = """
+FUNNEL_SQL = f"""
 select
     utm_campaign,
     sum(leads) as leads,
     sum(opportunities) as opportunities,
     sum(closed_won) as closed_won,
     sum(revenue) as revenue,
-    sum(opportunities) / nullif(sum(leads), 0) as cvr_lead_to_opp,
-    sum(closed_won) / nullif(sum(opportunities), 0) as cvr_opp_to_won
+    {_ratio("cvr_lead_to_opp")} as cvr_lead_to_opp,
+    {_ratio("cvr_opp_to_won")} as cvr_opp_to_won
 from marts.fct_funnel_daily
 group by utm_campaign
 order by leads desc, utm_campaign
 """
 
 # Campaigns with spend only (ROAS needs a cost), best first; ties broken by name.
-CAMPAIGN_ROAS_SQL = """
+CAMPAIGN_ROAS_SQL = f"""
 select
     channel,
     campaign_id,
     string_agg(distinct utm_campaign, ', ' order by utm_campaign) as utm_campaigns,
     sum(cost) as spend,
     sum(revenue) as revenue,
-    sum(revenue) / sum(cost) as roas
+    {_ratio("roas")} as roas
 from marts.fct_campaign_daily
 where channel <> ''
 group by channel, campaign_id

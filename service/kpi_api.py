@@ -14,23 +14,14 @@ from typing import Any
 
 import duckdb
 
-MEASURES = ("clicks", "impressions", "cost", "leads", "opportunities", "closed_won", "revenue")
-RATIOS = ("cpc", "cpa", "cvr_lead_to_opp", "cvr_opp_to_won", "roas")
-# numerator, denominator of each ratio (CONTRACT §4)
-RATIO_PARTS = {
-    "cpc": ("cost", "clicks"),
-    "cpa": ("cost", "leads"),
-    "cvr_lead_to_opp": ("opportunities", "leads"),
-    "cvr_opp_to_won": ("closed_won", "opportunities"),
-    "roas": ("revenue", "cost"),
-}
-UTMS = ("utm_campaign", "utm_source", "utm_medium")
+from warehouse.catalog import MEASURES, RATIO_NAMES, RATIOS, UTMS, safe_ratio_sql
+
 CAMPAIGN_KEY = ("channel", "campaign_id", *UTMS)
 CAMPAIGN_ORDER = ", ".join(("report_date", *CAMPAIGN_KEY))
 FUNNEL_ORDER = ", ".join(("report_date", *UTMS))
 
-CAMPAIGN_COLUMNS = ", ".join(("report_date as date", *CAMPAIGN_KEY, *MEASURES, *RATIOS))
-FUNNEL_COLUMNS = ", ".join(("report_date as date", *UTMS, *MEASURES, *RATIOS))
+CAMPAIGN_COLUMNS = ", ".join(("report_date as date", *CAMPAIGN_KEY, *MEASURES, *RATIO_NAMES))
+FUNNEL_COLUMNS = ", ".join(("report_date as date", *UTMS, *MEASURES, *RATIO_NAMES))
 
 CHANNEL_FILTER = """
     where ($from_date::date is null or report_date >= $from_date::date)
@@ -122,9 +113,10 @@ def funnel(cursor: duckdb.DuckDBPyConnection, query: FunnelQuery) -> dict[str, A
         params,
     )
     rows = _records(cursor)
-    sums = ", ".join(f"coalesce(sum({m}), 0) as {m}" for m in MEASURES)
-    cursor.execute(f"select {sums} from marts.fct_funnel_daily {FUNNEL_FILTER}", params)
+    sums = [f"coalesce(sum({m}), 0) as {m}" for m in MEASURES]
+    ratios = [f"{safe_ratio_sql(r)} as {r.name}" for r in RATIOS]
+    cursor.execute(
+        f"select {', '.join(sums + ratios)} from marts.fct_funnel_daily {FUNNEL_FILTER}", params
+    )
     (totals,) = _records(cursor)
-    for ratio, (numerator, denominator) in RATIO_PARTS.items():
-        totals[ratio] = totals[numerator] / totals[denominator] if totals[denominator] else None
     return {"data": rows, "count": len(rows), "totals": totals}

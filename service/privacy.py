@@ -11,12 +11,11 @@ import re
 from urllib.parse import parse_qsl, urlencode
 
 from load.http_client import SECRET_QUERY_KEYS
+from warehouse.catalog import EMAIL_PATTERN
 
 # A match may only start where a run of address characters starts: without the look-behind a
 # long query with no `@` costs quadratic time (100 kB: 20 s of the event loop per request).
-EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-)
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])" + EMAIL_PATTERN)
 
 
 def redact_emails(text: str) -> str:

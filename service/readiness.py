@@ -14,8 +14,7 @@ import duckdb
 from service.freshness import freshness
 from service.settings import ServiceSettings
 from service.snapshot_reader import SnapshotReader, SnapshotUnavailable
-
-MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
+from warehouse.catalog import MART_NAMES
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,10 @@ def _marts(reader: SnapshotReader) -> Check:
             }
     except (SnapshotUnavailable, duckdb.Error) as exc:
         return Check("marts", False, str(exc).splitlines()[0])
-    missing = [name for name in MARTS if name not in present]
+    missing = [name for name in MART_NAMES if name not in present]
     if missing:
         return Check("marts", False, "missing in the snapshot: marts." + ", marts.".join(missing))
-    return Check("marts", True, "marts." + ", marts.".join(MARTS))
+    return Check("marts", True, "marts." + ", marts.".join(MART_NAMES))
 
 
 def _age(name: str, at: float | None, detail: str, max_age: float, now: float) -> Check:

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.catalog import MART_NAMES
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WORKED_EXAMPLE = REPO_ROOT / "tests" / "fixtures" / "worked_example"
 SINCE = dt.date(2025, 8, 1)
-MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
 # Each engine stamps its own load ids; every other column must match.
 IGNORED_COLUMNS = {"source_load_id"}
 
@@ -106,7 +107,7 @@ def run(workdir: Path) -> bool:
         same = True
         report = []
         with duckdb.connect(str(paths.snapshot_path), read_only=True) as con:
-            for mart in MARTS:
+            for mart in MART_NAMES:
                 columns = mart_columns(con, mart)
                 on_duckdb = sorted_rows(
                     con.execute(f"select {', '.join(columns)} from marts.{mart}").fetchall()

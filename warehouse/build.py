@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.catalog import MART_NAMES
 from warehouse.code_fingerprint import code_fingerprint
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
@@ -24,7 +25,6 @@ from warehouse.publish import prefetch, publish
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_DIR = REPO_ROOT / "dbt_project"
-MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
 
 
 def dbt_args(command: str, since: dt.date | None = None, full_refresh: bool = False) -> list[str]:
@@ -67,7 +67,7 @@ def loads_the_marts_have_seen(warehouse: Path) -> str | None:
     if not warehouse.exists():
         return None
     watermarks = " union all ".join(
-        f"select coalesce(max(source_load_id), '') from marts.{mart}" for mart in MARTS
+        f"select coalesce(max(source_load_id), '') from marts.{mart}" for mart in MART_NAMES
     )
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -37,17 +37,14 @@ import duckdb
 import fsspec
 
 from warehouse.archive_location import archive_url, is_local
+from warehouse.catalog import MARTS
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
 
 DEFAULT_HOT_MONTHS = 18
 LEDGER = "archive.archived_partitions"
 BOUNDARIES = "archive.boundaries"
-HISTORY_MODELS = (
-    "fct_campaign_daily_history",
-    "fct_funnel_daily_history",
-    "fct_channel_daily_history",
-)
+HISTORY_MODELS = tuple(mart.history for mart in MARTS)
 
 
 @dataclass(frozen=True)
@@ -61,15 +58,7 @@ class Relation:
 
 CRM_DAY = "cast(timezone('{tz}', cast(created_at as timestamptz)) as date)"
 RELATIONS = (
-    Relation(
-        "marts.fct_campaign_daily",
-        "report_date",
-        "report_date, channel, campaign_id, utm_campaign, utm_source, utm_medium",
-    ),
-    Relation(
-        "marts.fct_funnel_daily", "report_date", "report_date, utm_campaign, utm_source, utm_medium"
-    ),
-    Relation("marts.fct_channel_daily", "report_date", "report_date, channel"),
+    *(Relation(mart.relation, "report_date", ", ".join(mart.grain)) for mart in MARTS),
     Relation("raw.ads_performance", "report_date", "report_date, channel, campaign_id"),
     Relation("raw.ads_performance_history", "report_date", "report_date, channel, campaign_id"),
     Relation("raw.ads_load_windows", "window_end", "window_end, window_start"),

@@ -6,9 +6,8 @@ import sys
 
 import duckdb
 
+from warehouse.catalog import MARTS
 from warehouse.paths import WarehousePaths
-
-MARTS = ("marts.fct_campaign_daily", "marts.fct_funnel_daily", "marts.fct_channel_daily")
 
 
 def main() -> int:
@@ -19,7 +18,7 @@ def main() -> int:
         return 1
     with duckdb.connect(str(source), read_only=True) as con:
         print("Marts:")
-        for mart in MARTS:
+        for mart in (m.relation for m in MARTS):
             rows, first, last = con.execute(
                 f"select count(*), min(report_date), max(report_date) from {mart}"
             ).fetchone()

@@ -1,0 +1,77 @@
+"""What the warehouse holds, listed once: the marts with their grains, the measures, the KPI
+ratios and the e-mail pattern. Every Python reader (build, summary, report, service, retention,
+bench, tests) imports them from here.
+
+The ratios and the e-mail pattern are dbt vars (dbt_project/dbt_project.yml), so the SQL of the
+models and this module read the same declaration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+_VARS = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
+
+UTMS = ("utm_campaign", "utm_source", "utm_medium")
+ADS_MEASURES = ("clicks", "impressions", "cost")
+CRM_MEASURES = ("leads", "opportunities", "closed_won", "revenue")
+MEASURES = ADS_MEASURES + CRM_MEASURES
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A KPI: sum the numerator, sum the denominator, divide; NULL when the denominator is 0."""
+
+    name: str
+    numerator: str
+    denominator: str
+
+
+RATIOS = tuple(Ratio(**ratio) for ratio in _VARS["kpi_ratios"])
+RATIO_NAMES = tuple(ratio.name for ratio in RATIOS)
+RATIO_BY_NAME = {ratio.name: ratio for ratio in RATIOS}
+
+
+@dataclass(frozen=True)
+class Mart:
+    name: str
+    grain: tuple[str, ...]  # the unique key, in the order the rows are sorted
+
+    @property
+    def relation(self) -> str:
+        return f"marts.{self.name}"
+
+    @property
+    def history(self) -> str:
+        """The view over its hot rows and its archived months (dbt models/marts/history/)."""
+        return f"{self.name}_history"
+
+
+MARTS = (
+    Mart("fct_campaign_daily", ("report_date", "channel", "campaign_id", *UTMS)),
+    Mart("fct_funnel_daily", ("report_date", *UTMS)),
+    Mart("fct_channel_daily", ("report_date", "channel")),
+)
+MART_NAMES = tuple(mart.name for mart in MARTS)
+MART_BY_NAME = {mart.name: mart for mart in MARTS}
+
+# What looks like an e-mail address, wherever it must not appear (RE2, Java and Python syntax).
+EMAIL_PATTERN: str = _VARS["email_pattern"]
+
+
+def safe_ratio_sql(
+    ratio: Ratio, numerator: str | None = None, denominator: str | None = None
+) -> str:
+    """SQL of a ratio over two expressions (by default the summed columns), as the dbt macro
+    safe_divide computes it: NULL when the denominator is 0, or when the quotient overflows."""
+    num = numerator or f"sum({ratio.numerator})"
+    den = denominator or f"sum({ratio.denominator})"
+    quotient = f"cast({num} as double) / {den}"
+    return (
+        f"case when coalesce({den}, 0) = 0 then null "
+        f"when abs({quotient}) > 1e300 then null else {quotient} end"
+    )
