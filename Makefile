@@ -1,18 +1,24 @@
 # Admira ELT. Two set-up commands on a fresh machine: `make run` and `make test`.
+# `make help` lists every command.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-DBT_FLAGS := --project-dir dbt_project --profiles-dir .
 ROWS ?= 1000000
 
-.PHONY: install run load build summary serve test lint docs docs-serve report bench spark-build spark-demo clean
+.PHONY: help install run load build summary archive serve test reliability lint docs \
+	docs-serve report bench spark-build spark-demo clean
+.DEFAULT_GOAL := help
 
-install: $(STAMP)
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) \
+	  | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
 
-# Idempotent: reinstalls only when the pins change. The activate script learns where the dbt
-# project is, so `make load && dbt build` works from the repo root with the venv active.
+install: $(STAMP) ## create .venv with the pinned dependencies (idempotent)
+
+# Reinstalls only when the pins change. The activate script learns where the dbt project is,
+# so `make load && dbt build` works from the repo root with the venv active.
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
@@ -22,62 +28,49 @@ $(STAMP): requirements.lock pyproject.toml
 	  'export DBT_PROFILES_DIR="$(CURDIR)"' >> $(BIN)/activate
 	touch $(STAMP)
 
-run: install load build summary
+run: install load build summary ## load the shipped sample, build and test the models, summary
 
-load: install
+load: install ## run the loader [SINCE=YYYY-MM-DD]
 	$(BIN)/python -m load $(if $(SINCE),--since $(SINCE))
 
-build: install
+build: install ## dbt build under the lock, publish the snapshot [SINCE=D] [FULL_REFRESH=1]
 	$(BIN)/python -m warehouse.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
 
-# Move whole months older than HOT_RETENTION_MONTHS (default 18) from DuckDB to Parquet in the
-# lake (ARCHIVE_URL, default lake/); MONTHS=N overrides the setting for one run.
-.PHONY: archive
-archive: install
-	$(BIN)/python -m warehouse.retention $(if $(MONTHS),--months $(MONTHS))
-
-summary: install
+summary: install ## rows per mart, rejected records, where the files are
 	$(BIN)/python -m warehouse.summary
 
-# The HTTP service on HOST:PORT (default 127.0.0.1:8080); it reads the published snapshot.
-serve: install
+archive: install ## move months older than HOT_RETENTION_MONTHS to the lake [MONTHS=N]
+	$(BIN)/python -m warehouse.retention $(if $(MONTHS),--months $(MONTHS))
+
+serve: install ## the HTTP service on HOST:PORT (default 127.0.0.1:8080)
 	$(BIN)/python -m service
 
-# The same models on Spark, from the raw Parquet that `RAW_DESTINATION=filesystem make load`
-# landed under LAKE_URL (default lake/). Needs Java 17.
-spark-build: install
-	$(BIN)/python -m spark.build
-
-# The worked example loaded to DuckDB and to a lake, built on both engines, marts compared.
-spark-demo: install
-	$(BIN)/python -m spark.demo
-
-test: install
+test: install ## every test (what CI runs after make lint)
 	$(BIN)/pytest
 
-# The reliability suite alone: faults, crashes, concurrency, a full disk, bad input, security.
-# It ends with the figures (also in test-output/reliability/summary.json); `make test` runs it too.
-.PHONY: reliability
-reliability: install
+reliability: install ## the reliability suite alone, ending with its figures
 	$(BIN)/pytest tests/reliability
 
-lint: install
+lint: install ## ruff check, ruff format --check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-# The static dbt docs site (one HTML file); under the warehouse lock, as it reads the catalog.
-docs: install
+docs: install ## the static dbt docs site (under the warehouse lock: it reads the catalog)
 	$(BIN)/python -m warehouse.docs_site
 
-# Serve it on 127.0.0.1:DOCS_PORT (default 8081, beside the service's PORT 8080).
-docs-serve: docs
+docs-serve: docs ## serve the docs site on 127.0.0.1:DOCS_PORT (default 8081)
 	$(BIN)/python -m warehouse.docs_server
 
-# The KPI report, one static HTML page from the published snapshot (REPORT_PATH).
-report: install
+report: install ## the KPI report, one static HTML page from the snapshot (REPORT_PATH)
 	$(BIN)/python -m report
 
-bench: install
+bench: install ## the benchmark against plain DuckDB [ROWS=N, default 1000000]
 	$(BIN)/python -m bench --rows $(ROWS)
 
-clean:
-	rm -rf $(VENV) .admira warehouse.duckdb dbt_project/target dbt_project/logs
+spark-build: install ## dbt build on Spark from the lake (Java 17)
+	$(BIN)/python -m spark.build
+
+spark-demo: install ## the worked example on DuckDB and on Spark, marts compared
+	$(BIN)/python -m spark.demo
+
+clean: ## remove the venv, the warehouse and dbt's artifacts
+	rm -rf $(VENV) .admira warehouse.duckdb published dbt_project/target dbt_project/logs
