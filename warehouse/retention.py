@@ -264,35 +264,41 @@ def restore_touched_months(
     """
     if not warehouse.exists():
         return []
-    with duckdb.connect(str(warehouse)) as con:
+    try:  # read-only first: most loads touch no archived month and need no write here
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            ledger = _ledger_rows(con)
+    except duckdb.Error:  # unreadable: the landing that follows says why, in its own words
+        return []
+    archived = {month for relation, month, _ in ledger if relation != "raw.rejected_records"}
+    if not archived:
+        return []
+    touched = set()
+    if ads_window:
+        touched |= {m for m in archived if ads_window[0] < _next_month(m) and m <= ads_window[1]}
+    if crm_versions:
+        month = "cast(date_trunc('month', report_date) as date)"
+        days = work.execute(f"select distinct {month} from ({crm_versions})").fetchall()
+        touched |= archived & {row[0] for row in days}
+        current = [(m, f) for r, m, f in ledger if r == "raw.crm_opportunities"]
+        if current:
+            by_file = dict((f, m) for m, f in current)
+            hit = work.execute(
+                f"""
+                select distinct archived.filename
+                from read_parquet($files, filename = true) as archived
+                semi join ({crm_versions}) as new using (opportunity_id)
+                """,
+                {"files": list(by_file)},
+            ).fetchall()
+            touched |= {by_file[row[0]] for row in hit}
+    if not touched:
+        return []
+    try:
+        con = duckdb.connect(str(warehouse))
+    except duckdb.Error as exc:
+        raise ArchiveFailed(f"cannot open {warehouse} to return archived months: {exc}") from exc
+    with con:
         con.execute("set TimeZone = 'UTC'")
-        ledger = _ledger_rows(con)
-        archived = {month for relation, month, _ in ledger if relation != "raw.rejected_records"}
-        if not archived:
-            return []
-        touched = set()
-        if ads_window:
-            touched |= {
-                m for m in archived if ads_window[0] < _next_month(m) and m <= ads_window[1]
-            }
-        if crm_versions:
-            month = "cast(date_trunc('month', report_date) as date)"
-            days = work.execute(f"select distinct {month} from ({crm_versions})").fetchall()
-            touched |= archived & {row[0] for row in days}
-            current = [(m, f) for r, m, f in ledger if r == "raw.crm_opportunities"]
-            if current:
-                by_file = dict((f, m) for m, f in current)
-                hit = work.execute(
-                    f"""
-                    select distinct archived.filename
-                    from read_parquet($files, filename = true) as archived
-                    semi join ({crm_versions}) as new using (opportunity_id)
-                    """,
-                    {"files": list(by_file)},
-                ).fetchall()
-                touched |= {by_file[row[0]] for row in hit}
-        if not touched:
-            return []
         con.execute("begin transaction")
         try:
             for relation in RELATIONS:
