@@ -51,8 +51,9 @@ test: install ## every test (what CI runs after make lint)
 reliability: install ## the reliability suite alone, ending with its figures
 	$(BIN)/pytest tests/reliability
 
-lint: install ## ruff check, ruff format --check
+lint: install ## ruff check, ruff format --check, SQLFluff on the dbt models and analyses
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	PYTHONDONTWRITEBYTECODE=1 $(BIN)/sqlfluff lint dbt_project/models dbt_project/analyses
 
 docs: install ## the static dbt docs site (under the warehouse lock: it reads the catalog)
 	$(BIN)/python -m warehouse.docs_site

@@ -1,8 +1,6 @@
-{#- The rows that break the column constraints (not_null and check) of model `model_name`, on
-    engines that do not enforce them. DuckDB refuses such rows on every insert, so there the
-    test is off and a build pays for no extra query; Spark accepts the constraints without
-    enforcing them, so this one query per model checks them all. (The model's name is an
-    argument: `model` here is the relation, or the subquery of the test's `where` config.) -#}
+{#- The rows that break model_name's column constraints (not_null, check) on engines that do not
+    enforce them: DuckDB refuses such rows on insert, so the test is off there; Spark only declares
+    them. (The name is an argument: `model` may be the subquery of the `where` config.) -#}
 {% test constraints_hold(model, model_name) %}
     {{ config(enabled=(target.type != 'duckdb')) }}
     {%- set broken = [] -%}

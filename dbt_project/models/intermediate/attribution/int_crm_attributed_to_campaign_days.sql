@@ -1,11 +1,8 @@
 {#- CONTRACT §4: a CRM group (day + UTM triple) is split across the Ads rows of that day and
-    triple by click share, equal shares when their clicks sum to 0. A CRM group with no Ads row
-    stays whole as the unattributed row (channel '', campaign_id '').
-
-    One pass: the Ads rows and the CRM groups are stacked, and window sums over the day and
-    triple give every row its group's totals. Each input is read once, so a filter on
-    report_date (the days a mart rebuilds, the days a test checks) reaches the table scans;
-    with a join of the group tables, read twice, DuckDB aggregated the whole history first. -#}
+    triple by click share (equal shares when their clicks sum to 0); a group with no Ads row stays
+    whole as the unattributed row (channel '', campaign_id ''). One pass (inputs stacked, window
+    sums per day and triple) reads each input once, so a filter on report_date reaches the scans.
+-#}
 with
 
 performance as (

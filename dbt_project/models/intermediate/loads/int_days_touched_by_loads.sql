@@ -14,7 +14,7 @@ ads_windows as (
 
     from {{ source('ads', 'ads_load_windows') }}
     {% if is_incremental() %}
-    where _dlt_load_id > (select coalesce(max(load_id), '') from {{ this }})
+    where _dlt_load_id > (select coalesce(max(seen.load_id), '') from {{ this }} as seen)
     {% endif %}
 
 ),
@@ -33,17 +33,17 @@ new_versions as (
 
     from {{ source('crm', 'crm_opportunities_history') }}
     {% if is_incremental() %}
-    where _dlt_load_id > (select coalesce(max(load_id), '') from {{ this }})
+    where _dlt_load_id > (select coalesce(max(seen.load_id), '') from {{ this }} as seen)
     {% endif %}
 
 ),
 
-{#- A new version of an opportunity touches the day it counts on now and every day an
-    earlier version counted on (the day is computed after the join: only for those). The ids
-    are compared as the loader stored them, already trimmed (load/records.py): trimming the
-    whole history again here cost more than the rest of an incremental build. -#}
 crm_days as (
 
+    {#- A new version of an opportunity touches the day it counts on now and every day an
+        earlier version counted on (computed after the join: only for those). The ids compare
+        as the loader stored them, already trimmed (load/records.py): trimming the whole
+        history again costs more than the rest of an incremental build. -#}
     select
         new_versions.load_id,
         {{ report_date('any_version.created_at') }} as report_date
@@ -56,9 +56,19 @@ crm_days as (
 
 final as (
 
-    select load_id, report_date, 'ads' as source from ads_window_days
+    select
+        load_id,
+        report_date,
+        'ads' as source
+    from ads_window_days
+
     union
-    select load_id, report_date, 'crm' as source from crm_days
+
+    select
+        load_id,
+        report_date,
+        'crm' as source
+    from crm_days
 
 )
 

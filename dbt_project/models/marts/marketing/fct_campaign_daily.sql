@@ -26,11 +26,7 @@ final as (
         opportunities,
         closed_won,
         revenue,
-        {{ safe_divide('cost', 'clicks') }} as cpc,
-        {{ safe_divide('cost', 'leads') }} as cpa,
-        {{ safe_divide('opportunities', 'leads') }} as cvr_lead_to_opp,
-        {{ safe_divide('closed_won', 'opportunities') }} as cvr_opp_to_won,
-        {{ safe_divide('revenue', 'cost') }} as roas,
+        {{ kpi_ratios() }},
         source_load_id
 
     from attributed

@@ -62,11 +62,7 @@ final as (
         cast(opportunities as bigint) as opportunities,
         cast(closed_won as bigint) as closed_won,
         revenue,
-        {{ safe_divide('cost', 'clicks') }} as cpc,
-        {{ safe_divide('cost', 'leads') }} as cpa,
-        {{ safe_divide('opportunities', 'leads') }} as cvr_lead_to_opp,
-        {{ safe_divide('closed_won', 'opportunities') }} as cvr_opp_to_won,
-        {{ safe_divide('revenue', 'cost') }} as roas,
+        {{ kpi_ratios() }},
         source_load_id
 
     from joined

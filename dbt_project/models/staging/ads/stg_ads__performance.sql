@@ -1,9 +1,7 @@
 -- depends_on: {{ ref('int_days_touched_by_loads') }}  (read by days_to_rebuild_condition)
-{#- A table kept up to date day by day, not a view: the tests and every model downstream read
-    it, so the history is normalized once, not once per reader, and a build after a one-day
-    load reads that day of raw, not the whole history. The days rebuilt are those of the Ads
-    windows newer than its newest row (macro days_to_rebuild_condition): every window keeps
-    rows of its load in raw, so that newest load id is the last window this table has seen. -#}
+{#- A table kept up to date day by day, not a view: the history is normalized once, not once per
+    reader, and a build after a one-day load reads that day of raw. It rebuilds the days of the
+    Ads windows newer than its newest row (every window keeps rows of its load in raw). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='replace_days',

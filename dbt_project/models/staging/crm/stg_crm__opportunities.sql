@@ -13,7 +13,7 @@ source as (
 
     select * from {{ source('crm', 'crm_opportunities') }}
     {% if is_incremental() %}
-    where _dlt_load_id > (select coalesce(max(load_id), '') from {{ this }})
+    where _dlt_load_id > (select coalesce(max(seen.load_id), '') from {{ this }} as seen)
     {% endif %}
 
 ),

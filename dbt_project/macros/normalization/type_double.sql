@@ -1,4 +1,4 @@
-{#- A 64-bit float. type_double() is a 32-bit FLOAT on DuckDB, too coarse for money. -#}
+{#- A 64-bit float: dbt's type_float() is a 32-bit FLOAT on DuckDB, too coarse for money. -#}
 {% macro type_double() -%}
     {{ return(adapter.dispatch('type_double', 'admira')()) }}
 {%- endmacro %}

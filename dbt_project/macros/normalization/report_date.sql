@@ -17,5 +17,8 @@
 {%- endmacro %}
 
 {% macro duckdb__report_date(timestamp_text) -%}
-    cast(timezone('{{ var("reporting_timezone") }}', cast({{ timestamp_text }} as timestamptz)) as date)
+    cast(
+        timezone('{{ var("reporting_timezone") }}', cast({{ timestamp_text }} as timestamptz))
+        as date
+    )
 {%- endmacro %}

@@ -1,7 +1,9 @@
 {#- One row per day from start_column to end_column (inclusive) for each row of relation,
     with the columns carried along. -#}
 {% macro days_between(relation, start_column, end_column, carried_columns) -%}
-    {{ return(adapter.dispatch('days_between', 'admira')(relation, start_column, end_column, carried_columns)) }}
+    {{ return(adapter.dispatch('days_between', 'admira')(
+        relation, start_column, end_column, carried_columns
+    )) }}
 {%- endmacro %}
 
 {% macro default__days_between(relation, start_column, end_column, carried_columns) -%}

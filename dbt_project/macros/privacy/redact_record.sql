@@ -1,18 +1,5 @@
-{#- Quarantined records as JSON with contact_email replaced by its hash, and any other text
+{#- A quarantined record (JSON text) with contact_email replaced by its hash and any other text
     that looks like an e-mail address masked, so the audit layer shows no personal data. -#}
-{% macro mask_email_addresses(expression) -%}
-    {{ return(adapter.dispatch('mask_email_addresses', 'admira')(expression)) }}
-{%- endmacro %}
-
-{% macro default__mask_email_addresses(expression) -%}
-    regexp_replace({{ expression }}, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '<email>', 'g')
-{%- endmacro %}
-
-{#- Spark replaces every match without a flag, and its string literals take backslash escapes. -#}
-{% macro spark__mask_email_addresses(expression) -%}
-    regexp_replace({{ expression }}, '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}', '<email>')
-{%- endmacro %}
-
 {% macro redact_record(record) -%}
     {{ return(adapter.dispatch('redact_record', 'admira')(record)) }}
 {%- endmacro %}

@@ -1,8 +1,6 @@
-{#- dbt's persist_docs on DuckDB, writing only the comments that differ from those the relation
-    already has. An incremental table keeps its comments from build to build, and each COMMENT
-    statement is a catalog change: rewriting them all after every day's load cost about 0.6 s
-    of a 9 s build at 5M rows. A view, created anew by each build, still gets every comment.
-    (dbt_project.yml dispatches dbt's macros to this project first.) -#}
+{#- dbt's persist_docs on DuckDB, writing only the comments that differ from the relation's: an
+    incremental table keeps its comments from build to build, and every COMMENT statement is a
+    catalog change. A view, created anew by each build, still gets every comment. -#}
 {% macro duckdb__persist_docs(relation, model, for_relation, for_columns) -%}
     {%- set current = {} -%}
     {%- set comments_query -%}

@@ -1,0 +1,27 @@
+{#- A raw table as dlt's merge keeps it in DuckDB: for each key, the rows of the newest load that
+    sent it (minus those `where` drops). Load ids compare as text, as everywhere in the models. -#}
+{% macro newest_versions_view(raw, table, key, where='true') -%}
+    create or replace view raw.{{ table }} as
+    with
+
+    versions as (
+
+        select * from parquet.`{{ raw }}/{{ table }}`
+
+    ),
+
+    newest_load_per_key as (
+
+        select {{ key }}, max(_dlt_load_id) as _dlt_load_id
+        from versions
+        group by {{ key }}
+
+    )
+
+    select versions.*
+    from versions
+    left semi join newest_load_per_key
+        on versions.{{ key }} = newest_load_per_key.{{ key }}
+        and versions._dlt_load_id = newest_load_per_key._dlt_load_id
+    where {{ where }}
+{%- endmacro %}
