@@ -63,7 +63,7 @@ def loads_the_marts_have_seen(warehouse: Path) -> str | None:
     """The newest load id every mart was built from, or None when there is no mart yet.
 
     The days of later loads are what this build rebuilds, so they are what its data tests
-    check (dbt_project/macros/tested_days.sql); None makes them check everything."""
+    check (dbt_project/macros/incremental/tested_days_condition.sql); None makes them check everything."""
     if not warehouse.exists():
         return None
     watermarks = " union all ".join(
@@ -80,7 +80,7 @@ def loads_the_marts_have_seen(warehouse: Path) -> str | None:
 
 def day_settings() -> dict[str, str]:
     """The settings that decide which day a row counts on, as dbt reads them
-    (dbt_project/macros/build_settings.sql keeps the same list)."""
+    (dbt_project/macros/build_settings/day_settings.sql keeps the same list)."""
     return {"reporting_timezone": os.environ.get("REPORTING_TIMEZONE") or "UTC"}
 
 
