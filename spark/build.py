@@ -27,9 +27,9 @@ def build(paths: WarehousePaths, command: str = "build") -> bool:
     """Run dbt build (or run: models only) on Spark under the lock that loads take too;
     returns whether it passed.
 
-    The incremental models are rebuilt whole on Spark (macros/spark/materialization_incremental_spark.sql), so
-    there is no --since. The Spark session stays up afterwards: the caller can read the marts
-    (spark_session) and then stop it (stop_spark).
+    The incremental models are rebuilt whole on Spark (the materialization in
+    dbt_project/macros/spark/), so there is no --since. The Spark session stays up afterwards:
+    the caller can read the marts (spark_session) and then stop it (stop_spark).
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
@@ -37,7 +37,7 @@ def build(paths: WarehousePaths, command: str = "build") -> bool:
     metastore = Path(os.environ.get("SPARK_METASTORE_DIR") or DEFAULT_METASTORE_DIR)
     metastore.mkdir(parents=True, exist_ok=True)
     with warehouse_lock(paths.state_dir, "spark build"):
-        # Spark rebuilds the incremental models whole (macros/spark/materialization_incremental_spark.sql).
+        # Spark rebuilds the incremental models whole (dbt_project/macros/spark/).
         args = dbt_args(command, full_refresh=True) + ["--target", TARGET]
         result = dbtRunner().invoke(args)
     return bool(result.success)

@@ -63,7 +63,7 @@ def loads_the_marts_have_seen(warehouse: Path) -> str | None:
     """The newest load id every mart was built from, or None when there is no mart yet.
 
     The days of later loads are what this build rebuilds, so they are what its data tests
-    check (dbt_project/macros/incremental/tested_days_condition.sql); None makes them check everything."""
+    check (macro tested_days_condition); None makes them check everything."""
     if not warehouse.exists():
         return None
     watermarks = " union all ".join(
