@@ -23,8 +23,6 @@ from urllib.parse import urlparse
 
 DESTINATIONS = ("duckdb", "filesystem")
 DEFAULT_LAKE_URL = "lake"
-# Tables that dlt merges in DuckDB; in the lake they become append-only logs of versions.
-MERGED_TABLES = ("ads_performance", "crm_opportunities")
 
 
 @dataclass(frozen=True)
@@ -68,16 +66,20 @@ class RawDestination:
         if not self.is_lake:
             return dlt_sources
         for source in dlt_sources:
-            for name, resource in source.resources.items():
-                if name in MERGED_TABLES:
-                    # Tombstones are kept as rows: the reader drops them after picking the
-                    # newest load of each day (dlt would delete them in a merge).
-                    resource.apply_hints(
-                        write_disposition="append",
-                        columns={"is_window_tombstone": {"hard_delete": False}}
-                        if name == "ads_performance"
-                        else None,
-                    )
+            for resource in source.resources.values():
+                disposition = resource.write_disposition
+                if isinstance(disposition, dict):
+                    disposition = disposition.get("disposition")
+                if disposition != "merge":
+                    continue
+                # Tombstones are kept as rows: the reader drops them after picking the newest
+                # load of each day (dlt would delete them in a merge).
+                tombstones = {
+                    name: {"hard_delete": False}
+                    for name, column in (resource.columns or {}).items()
+                    if column.get("hard_delete")
+                }
+                resource.apply_hints(write_disposition="append", columns=tombstones or None)
         return dlt_sources
 
 

@@ -5,6 +5,9 @@ list can hold millions of records. Parsing it as one object costs several times 
 memory, so instead we parse only the envelope: the head of the file up to the `[` that opens the
 list, and the tail after its closing `]`. The list itself is then read by DuckDB as a streamed
 JSON array. The envelope (head + `[]` + tail) must be valid JSON with the list at its path.
+
+Not a streaming parser (ijson): it would parse every record just to reach the tail, and hand
+DuckDB records written anew rather than the bytes received, which reasons and quarantine quote.
 """
 
 from __future__ import annotations

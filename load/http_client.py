@@ -1,12 +1,12 @@
 """Fetching one source document: http(s) with retries, or a local file.
 
 Bodies are streamed to a file on disk, never held in memory, so a payload of millions of
-records costs disk, not RAM. Every attempt is logged as one JSON line and counted in the metrics.
+records costs disk, not RAM. Every attempt is logged as one JSON line and counted in the metrics;
+tenacity decides whether and when to try again.
 """
 
 from __future__ import annotations
 
-import random
 import shutil
 import time
 import uuid
@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 import requests
+import tenacity
 from requests.adapters import HTTPAdapter
 
 from load.config import Settings
@@ -111,55 +112,91 @@ class Fetcher:
 
     def _fetch_http(self, source: str, url: str, target: Path) -> None:
         settings = self.settings
-        attempts = settings.http_max_retries + 1
-        for attempt in range(1, attempts + 1):
-            request_id = uuid.uuid4().hex
-            started = time.perf_counter()
-            status, wait, failure, reason = "error", None, None, ""
-            try:
-                with self.session.get(
-                    url,
-                    stream=True,
-                    timeout=settings.http_timeout_seconds,
-                    headers={"X-Request-ID": request_id, "Accept": "application/json"},
-                ) as response:
-                    status = str(response.status_code)
-                    if response.status_code == 200:
-                        with open(target, "wb") as out:
-                            for chunk in response.iter_content(CHUNK_BYTES):
-                                out.write(chunk)
-                    else:
-                        failure, reason = f"HTTP {status}", f"http_{status}"
-                        wait = retry_after_seconds(response.headers.get("Retry-After"))
-            except requests.Timeout:
-                failure, reason = f"timed out after {settings.http_timeout_seconds:g}s", "timeout"
-            except requests.RequestException as exc:
-                failure, reason = f"connection error: {type(exc).__name__}", "connection_error"
-            seconds = time.perf_counter() - started
-            self.metrics.request(source, status, seconds)
-            log(
-                "fetch",
-                source=source,
-                url=redact(url),
-                request_id=request_id,
-                status=status,
-                latency_ms=round(seconds * 1000, 1),
-                attempt=attempt,
-                error=failure,
-            )
-            if failure is None:
-                return
-            self.metrics.failure(source, reason)
-            retryable = reason in ("timeout", "connection_error") or int(status) in RETRYABLE_STATUS
-            if not retryable or attempt == attempts:
-                tries = f" after {attempt} attempts" if attempt > 1 else ""
-                raise SourceError(source, url, f"{failure}{tries}", reason)
-            backoff = min(
-                settings.http_backoff_max_seconds,
-                settings.http_backoff_seconds * 2 ** (attempt - 1),
-            )
-            delay = wait if wait is not None else random.uniform(backoff / 2, backoff)
-            time.sleep(min(delay, settings.http_backoff_max_seconds))
+        cap = settings.http_backoff_max_seconds
+        half = settings.http_backoff_seconds / 2
+        # Equal jitter: half of the exponential backoff for sure, the other half at random.
+        backoff = tenacity.wait_exponential(multiplier=half, max=cap / 2)
+        backoff += tenacity.wait_random_exponential(multiplier=half, max=cap / 2)
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(settings.http_max_retries + 1),
+            retry=tenacity.retry_if_exception(_AttemptFailed.is_retryable),
+            wait=lambda state: _wait(state, backoff, cap),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    self._attempt(source, url, target, attempt.retry_state.attempt_number)
+        except _AttemptFailed as exc:
+            tries = f" after {exc.attempt} attempts" if exc.attempt > 1 else ""
+            raise SourceError(source, url, f"{exc.failure}{tries}", exc.reason) from None
+
+    def _attempt(self, source: str, url: str, target: Path, attempt: int) -> None:
+        """One request: the body to `target`, or _AttemptFailed. Logged and counted either way."""
+        settings = self.settings
+        request_id = uuid.uuid4().hex
+        started = time.perf_counter()
+        status, wait, failure, reason = "error", None, None, ""
+        try:
+            with self.session.get(
+                url,
+                stream=True,
+                timeout=settings.http_timeout_seconds,
+                headers={"X-Request-ID": request_id, "Accept": "application/json"},
+            ) as response:
+                status = str(response.status_code)
+                if response.status_code == 200:
+                    with open(target, "wb") as out:
+                        for chunk in response.iter_content(CHUNK_BYTES):
+                            out.write(chunk)
+                else:
+                    failure, reason = f"HTTP {status}", f"http_{status}"
+                    wait = retry_after_seconds(response.headers.get("Retry-After"))
+        except requests.Timeout:
+            failure, reason = f"timed out after {settings.http_timeout_seconds:g}s", "timeout"
+        except requests.RequestException as exc:
+            failure, reason = f"connection error: {type(exc).__name__}", "connection_error"
+        seconds = time.perf_counter() - started
+        self.metrics.request(source, status, seconds)
+        log(
+            "fetch",
+            source=source,
+            url=redact(url),
+            request_id=request_id,
+            status=status,
+            latency_ms=round(seconds * 1000, 1),
+            attempt=attempt,
+            error=failure,
+        )
+        if failure is None:
+            return
+        self.metrics.failure(source, reason)
+        retryable = reason in ("timeout", "connection_error") or int(status) in RETRYABLE_STATUS
+        raise _AttemptFailed(failure, reason, retryable, wait, attempt)
+
+
+class _AttemptFailed(Exception):
+    """One request that brought no body; tenacity retries it when `retryable`."""
+
+    def __init__(
+        self, failure: str, reason: str, retryable: bool, retry_after: float | None, attempt: int
+    ) -> None:
+        super().__init__(failure)
+        self.failure = failure
+        self.reason = reason
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.attempt = attempt
+
+    @staticmethod
+    def is_retryable(exc: BaseException) -> bool:
+        return isinstance(exc, _AttemptFailed) and exc.retryable
+
+
+def _wait(state: tenacity.RetryCallState, backoff: tenacity.wait.wait_base, cap: float) -> float:
+    """The server's Retry-After when it sent one, else the backoff; never more than `cap`."""
+    retry_after = state.outcome.exception().retry_after
+    return min(backoff(state) if retry_after is None else retry_after, cap)
 
 
 def retry_after_seconds(header: str | None) -> float | None:

@@ -1,8 +1,9 @@
 """Structured JSON logs and the Prometheus text file of the loader.
 
 The metrics are counters across runs, so they are kept in a small JSON state file next to the
-`.prom` file and both are rewritten atomically after every run: a node-exporter textfile
-collector or the service can read the `.prom` file at any moment and never see half of it.
+`.prom` file and both are rewritten atomically after every run (the `.prom` file by
+prometheus_client's write_to_textfile): a node-exporter textfile collector or the service can
+read the `.prom` file at any moment and never see half of it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from prometheus_client import CollectorRegistry, write_to_textfile
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
@@ -84,28 +95,58 @@ class IngestMetrics:
             "last_success": self.last_success,
         }
         write_atomically(self.state_path, json.dumps(state))
-        write_atomically(self.prom_path, "\n".join(self._render()) + "\n")
+        registry = CollectorRegistry()
+        registry.register(_Totals(self))
+        self.prom_path.parent.mkdir(parents=True, exist_ok=True)
+        write_to_textfile(str(self.prom_path), registry)  # written aside, then renamed
 
-    def _render(self) -> Iterable[str]:
-        yield "# HELP ingest_requests_total Source requests made by the loader, by HTTP status."
-        yield "# TYPE ingest_requests_total counter"
-        for key, value in sorted(self.requests.items()):
-            source, status = json.loads(key)
-            yield f'ingest_requests_total{{source="{source}",status="{status}"}} {value}'
-        yield "# HELP ingest_failures_total Failed source requests and payloads, by reason."
-        yield "# TYPE ingest_failures_total counter"
-        for key, value in sorted(self.failures.items()):
-            source, reason = json.loads(key)
-            yield f'ingest_failures_total{{source="{source}",reason="{reason}"}} {value}'
-        yield "# HELP ingest_latency_seconds Latency of source requests."
-        yield "# TYPE ingest_latency_seconds histogram"
-        for source, hist in sorted(self.latency.items()):
-            for bound, count in zip(LATENCY_BUCKETS, hist["buckets"], strict=True):
-                yield f'ingest_latency_seconds_bucket{{source="{source}",le="{bound}"}} {count}'
-            yield f'ingest_latency_seconds_bucket{{source="{source}",le="+Inf"}} {hist["count"]}'
-            yield f'ingest_latency_seconds_sum{{source="{source}"}} {hist["sum"]}'
-            yield f'ingest_latency_seconds_count{{source="{source}"}} {hist["count"]}'
-        yield "# HELP ingest_last_success_timestamp_seconds When each source last loaded."
-        yield "# TYPE ingest_last_success_timestamp_seconds gauge"
-        for source, ts in sorted(self.last_success.items()):
-            yield f'ingest_last_success_timestamp_seconds{{source="{source}"}} {ts}'
+
+class _Totals(Collector):
+    """The totals of every run so far, as Prometheus metric families.
+
+    A client library's metrics live as long as their process; the loader's span runs, so the
+    totals are kept in the state file and this collector hands them to the registry."""
+
+    def __init__(self, metrics: IngestMetrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterable[Metric]:
+        m = self.metrics
+        yield _counter(
+            "ingest_requests",
+            "Source requests made by the loader, by HTTP status.",
+            ["source", "status"],
+            m.requests,
+        )
+        yield _counter(
+            "ingest_failures",
+            "Failed source requests and payloads, by reason.",
+            ["source", "reason"],
+            m.failures,
+        )
+        latency = HistogramMetricFamily(
+            "ingest_latency_seconds", "Latency of source requests.", labels=["source"]
+        )
+        for source, hist in sorted(m.latency.items()):
+            buckets = [
+                (floatToGoString(bound), count)
+                for bound, count in zip(LATENCY_BUCKETS, hist["buckets"], strict=True)
+            ]
+            latency.add_metric([source], [*buckets, ("+Inf", hist["count"])], hist["sum"])
+        yield latency
+        last_success = GaugeMetricFamily(
+            "ingest_last_success_timestamp_seconds",
+            "When each source last loaded.",
+            labels=["source"],
+        )
+        for source, ts in sorted(m.last_success.items()):
+            last_success.add_metric([source], ts)
+        yield last_success
+
+
+def _counter(name: str, doc: str, labels: list[str], totals: dict[str, float]) -> Metric:
+    """A counter family from totals keyed by their label values (a JSON list)."""
+    family = CounterMetricFamily(name, doc, labels=labels)
+    for key, value in sorted(totals.items()):
+        family.add_metric(json.loads(key), value)
+    return family

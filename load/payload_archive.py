@@ -1,7 +1,7 @@
 """The raw payload archive: every page a run fetched, stored as received, before parsing.
 
-Pages are gzip-compressed (level 1: fast, about 5x smaller on JSON) into the lake, partitioned
-by source and by the UTC day the run started:
+Pages are gzip-compressed (level 1: the fastest, and JSON still shrinks well) into the lake,
+partitioned by source and by the UTC day the run started:
 
     <ARCHIVE_URL>/raw_payloads/source=ads/ingest_date=2026-11-27/20261127T203512123456Z-0001.json.gz
 

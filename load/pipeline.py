@@ -13,8 +13,6 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -27,7 +25,9 @@ from load.interrupted_loads import finish_interrupted_loads
 from load.observability import IngestMetrics, log, write_atomically
 from load.payload_archive import ArchivedRun, ArchivingFetcher, RawArchive
 from load.records import append_records, create_record_table, work_area
-from load.sources import ads, crm
+from load.sources import SOURCES
+from load.sources.declaration import Source
+from load.sources.landing import dlt_source, split
 from warehouse.lock import warehouse_lock
 from warehouse.retention import ArchiveFailed, restore_touched_months
 
@@ -41,20 +41,6 @@ import dlt  # noqa: E402  (configured through the environment above)
 PIPELINE_NAME = "admira"
 RAW_DATASET = "raw"
 MAX_PAGES = 10_000
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    name: str
-    list_path: tuple[str, ...]
-    records_table: str
-    url: Callable[[Settings], str]
-
-
-SOURCES = (
-    SourceSpec(ads.NAME, ads.LIST_PATH, ads.RECORDS, lambda s: s.ads_url),
-    SourceSpec(crm.NAME, crm.LIST_PATH, crm.RECORDS, lambda s: s.crm_url),
-)
 
 
 class LoadFailed(Exception):
@@ -87,25 +73,21 @@ def run(
             fetcher = ArchivingFetcher(Fetcher(settings, metrics), archive, ingested_at)
         try:
             dlt_sources = []
-            for spec in SOURCES:
-                if replay and spec.name not in replay.sources:
+            for source in SOURCES:
+                if replay and source.name not in replay.sources:
                     continue  # that source did not land in the original run
                 source_started = time.perf_counter()
-                url = replay.first_url(spec.name) if replay else spec.url(settings)
+                url = replay.first_url(source.name) if replay else source.url(settings)
                 try:
-                    _extract(fetcher, con, spec, url, since, workdir)
+                    _extract(fetcher, con, source, url, since, workdir)
                 except SourceError as exc:
-                    log("source_failed", source=spec.name, error=str(exc))
-                    summary["sources"][spec.name] = {"status": "failed", "error": str(exc)}
+                    log("source_failed", source=source.name, error=str(exc))
+                    summary["sources"][source.name] = {"status": "failed", "error": str(exc)}
                     continue
-                if spec.name == ads.NAME:
-                    counts = ads.split(con, since, plausible)
-                    dlt_sources.append(ads.ads_source(con, counts, ingested_at, since))
-                else:
-                    counts = crm.split(con, since, settings.reporting_timezone, plausible)
-                    dlt_sources.append(crm.crm_source(con, ingested_at))
+                counts = split(con, source, since, settings.reporting_timezone, plausible)
+                dlt_sources.append(dlt_source(con, source, counts, ingested_at, since))
                 counts["extract_seconds"] = round(time.perf_counter() - source_started, 3)
-                summary["sources"][spec.name] = {"status": "ok", **counts}
+                summary["sources"][source.name] = {"status": "ok", **counts}
             if dlt_sources and not settings.raw_destination.is_lake:
                 _return_archived_months(settings, con, summary)
             if dlt_sources:
@@ -138,16 +120,13 @@ def _return_archived_months(
 ) -> None:
     """Archived months this load touches come back to the hot tables first (warehouse/retention.py):
     the load then updates them as any hot month, and nothing counts twice."""
-    sources = summary["sources"]
-    ads_ok = sources.get(ads.NAME, {}).get("status") == "ok"
-    crm_ok = sources.get(crm.NAME, {}).get("status") == "ok"
+    results = summary["sources"]
+    landing = [s for s in SOURCES if results.get(s.name, {}).get("status") == "ok"]
+    # What retention reads: the days a window replacement replaces, the versions an upsert sends.
+    window = next((results[s.name]["window"] for s in landing if s.replaces_windows), None)
+    versions = next((s.accepted_versions for s in landing if s.accepted_versions), None)
     try:
-        months = restore_touched_months(
-            settings.paths.duckdb_path,
-            con,
-            sources[ads.NAME].get("window") if ads_ok else None,
-            crm.ACCEPTED_VERSIONS if crm_ok else None,
-        )
+        months = restore_touched_months(settings.paths.duckdb_path, con, window, versions)
     except ArchiveFailed as exc:
         raise LoadFailed(str(exc)) from exc
     if months:
@@ -163,43 +142,43 @@ def _ensure(path: Path) -> Path:
 def _extract(
     fetcher: Fetcher,
     con: duckdb.DuckDBPyConnection,
-    spec: SourceSpec,
+    source: Source,
     url: str,
     since: dt.date | None,
     workdir: Path,
 ) -> None:
     """Fetch every page of a source into its record table, or raise SourceError."""
-    create_record_table(con, spec.records_table)
+    create_record_table(con, source.work.records)
     page_url: str | None = (
         with_query(url, since=since.isoformat()) if since and is_http(url) else url
     )
     seen: set[str] = set()
     while page_url:
         if page_url in seen or len(seen) >= MAX_PAGES:
-            raise SourceError(spec.name, page_url, "the next links loop", "invalid_payload")
+            raise SourceError(source.name, page_url, "the next links loop", "invalid_payload")
         seen.add(page_url)
-        body = workdir / f"{spec.name}-{len(seen)}.json"
-        fetcher.fetch(spec.name, page_url, body)
+        body = workdir / f"{source.name}-{len(seen)}.json"
+        fetcher.fetch(source.name, page_url, body)
         try:
-            next_url = _read_page(con, spec, body, workdir)
+            next_url = _read_page(con, source, body, workdir)
         except PayloadError as exc:
-            fetcher.metrics.failure(spec.name, "invalid_payload")
-            raise SourceError(spec.name, page_url, str(exc), "invalid_payload") from None
+            fetcher.metrics.failure(source.name, "invalid_payload")
+            raise SourceError(source.name, page_url, str(exc), "invalid_payload") from None
         finally:
             body.unlink(missing_ok=True)
         page_url = urljoin(page_url, next_url) if next_url else None
 
 
-def _read_page(con: duckdb.DuckDBPyConnection, spec: SourceSpec, body: Path, workdir: Path):
+def _read_page(con: duckdb.DuckDBPyConnection, source: Source, body: Path, workdir: Path):
     """Append the records of one page; return its next link, if any."""
-    array_file = workdir / f"{spec.name}-records.json"
+    array_file = workdir / f"{source.name}-records.json"
     error = None
-    for records in locate_records(body, spec.list_path):
+    for records in locate_records(body, source.list_path):
         if records.start is None:
             return records.next_url
         copy_list(body, records, array_file)
         try:
-            append_records(con, spec.records_table, array_file)
+            append_records(con, source.work.records, array_file)
             return records.next_url
         except duckdb.Error as exc:
             error = str(exc).splitlines()[0]

@@ -1,9 +1,10 @@
 """Columnar validation of records in an in-memory DuckDB work area.
 
 Each source reads its record lists into a table of raw JSON values (one row per record, in
-payload order), then one SQL statement per source types, checks and normalizes the keys. The
-accepted rows, the rejects and the Ads window are then handed to dlt as Arrow batches: no record
-ever goes through Python one by one.
+payload order), then one SQL statement per source (generated from its declaration by
+load/sources/checks.py) types, checks and normalizes the keys. The accepted rows, the rejects
+and the Ads window are then handed to dlt as Arrow batches: no record ever goes through Python
+one by one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import duckdb
 
 # Every character Python's str.strip() removes: spaces, tabs, line breaks, and the Unicode
 # spaces (no-break space, ideographic space, ...). The dbt macro trim_whitespace uses the same set.
-# Written out: computing it scans every code point, 0.3 s at each load's start (a test checks it).
+# Written out: computing it would scan every code point at every load's start (a test checks it).
 WHITESPACE_CHARS = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -55,13 +56,12 @@ _SPACE = "[" + "".join(f"\\x{{{ord(c):X}}}" for c in WHITESPACE_CHARS) + "]"
 # Helpers shared by the validation SQL of every source.
 _MACROS = [
     # A regular expression rather than trim(s, characters): with non-ASCII characters in the
-    # set, DuckDB's trim costs ~0.85 s of CPU per million values, the expression ~0.12 s.
+    # set, DuckDB's trim is several times slower.
     f"create or replace macro trim_ws(s) as regexp_replace(s, '^{_SPACE}+|{_SPACE}+$', '', 'g')",
     # A short quote of a bad value for the reject reason.
     "create or replace macro quoted(text) as '\"' || left(text, 40) || '\"'",
-    # The macros below take a field's JSON type and text, read for every field of a record in
-    # two passes (json_type and json_extract_string with a list of paths): parsing each record
-    # once per macro call cost ~4 s of CPU per million records, most of the validation.
+    # The macros below take a field's JSON type and text, read for all fields at once
+    # (load/sources/checks.py): parsing the record once per call would be most of the cost.
     # The value of a JSON number or of a string holding one (JSON's grammar, once trimmed); NULL
     # for anything else: absent, null, junk, and the NaN and Infinity literals DuckDB's reader
     # takes for numbers (their text ends in a letter, a number's in a digit).
@@ -170,14 +170,13 @@ def ingested_at_column(ingested_at) -> str:
 
 
 def set_aside_rejected(
-    con: duckdb.DuckDBPyConnection, source: str, checked_table: str, records_table: str
-) -> str:
-    """Copy the rejected records, whole and as received, to a small table and drop the records.
+    con: duckdb.DuckDBPyConnection, checked_table: str, records_table: str, table: str
+) -> None:
+    """Copy the rejected records, whole and as received, to `table` and drop the records.
 
     The payload's text is the largest thing in the work area and, once checked, only the
     rejected records need it: dropping it keeps the loader's memory down while dlt lands.
     """
-    table = f"{source}_rejected"
     con.execute(
         f"""
         create or replace table {table} as
@@ -188,7 +187,6 @@ def set_aside_rejected(
         """
     )
     con.execute(f"drop table {records_table}")
-    return table
 
 
 def rejected_batches(con, rejected_table: str, source: str, contract_version: str, ingested_at):

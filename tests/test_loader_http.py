@@ -86,6 +86,20 @@ def test_429_waits_for_retry_after(warehouse, httpserver: HTTPServer):
     assert time.monotonic() - started >= 1.0  # backoff alone is 0.01 s in tests
 
 
+def test_retry_after_is_capped_by_the_longest_backoff(
+    warehouse, httpserver: HTTPServer, monkeypatch
+):
+    monkeypatch.setenv("HTTP_BACKOFF_MAX_SECONDS", "0.2")
+    httpserver.expect_ordered_request("/ads").respond_with_data(
+        "slow down", status=503, headers={"Retry-After": "3600"}
+    )
+    httpserver.expect_ordered_request("/ads").respond_with_json(ADS_OK)
+    started = time.monotonic()
+    summary = warehouse.load(httpserver.url_for("/ads"), serve_ok(httpserver, "crm"))
+    assert summary["status"] == "ok"
+    assert time.monotonic() - started < 30, "waited the hour the server asked for"
+
+
 def test_404_fails_at_once_and_changes_nothing(warehouse, httpserver: HTTPServer, capfd):
     ads_url, crm_url = serve_ok(httpserver, "ads"), serve_ok(httpserver, "crm")
     warehouse.load(ads_url, crm_url)
@@ -197,6 +211,13 @@ def test_log_lines_and_metrics_file(warehouse, httpserver: HTTPServer, capfd):
         if s.name == "ingest_latency_seconds_count"
     }
     assert counts == {"ads": 2, "crm": 1}
+    kinds = {name: family.type for name, family in families.items()}
+    assert kinds == {
+        "ingest_requests": "counter",
+        "ingest_failures": "counter",
+        "ingest_latency_seconds": "histogram",
+        "ingest_last_success_timestamp_seconds": "gauge",
+    }
 
     # Counters accumulate across runs.
     httpserver.clear()

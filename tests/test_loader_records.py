@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -9,6 +10,8 @@ import pytest
 
 from load.__main__ import main as load_main
 from load.config import Settings
+from load.sources import SOURCES
+from load.sources.declaration import Field, Kind
 
 
 def ads(date="2025-08-01", campaign_id="C-1", channel="google_ads", clicks=10, **extra) -> dict:
@@ -512,3 +515,18 @@ def test_next_links_are_followed(warehouse, httpserver):
     summary = warehouse.load(httpserver.url_for("/ads"), httpserver.url_for("/crm"))
     assert summary["sources"]["ads"]["received"] == 3
     assert current_ads(warehouse) == [(D, "google_ads", "C-1", 2.0), (D, "google_ads", "C-9", 10.0)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"key": ("report_date", "campaign")}, "no raw column campaign"),
+        ({"day_of": "clicks"}, "clicks holds no day"),
+        ({"day_of": "when"}, "no field when"),
+        ({"fields": (Field("date", Kind.DATE_AS_WRITTEN),)}, "stored as report_date"),
+        ({"fields": (Field("utm-source", Kind.TEXT),)}, "not a plain name"),
+    ],
+)
+def test_a_declaration_that_does_not_hold_together_is_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(SOURCES[0], **change)

@@ -27,7 +27,8 @@ from load.records import (
     create_record_table,
     work_area,
 )
-from load.sources import ads, crm
+from load.sources import SOURCES
+from load.sources.landing import split
 
 GOOD_ADS = {
     "date": "2025-08-01",
@@ -277,17 +278,14 @@ def loader_accepts(source: str, records: list, tmp_path: Path) -> list[bool]:
     """The loader's verdict on each record: its real validation SQL in its real work area."""
     con = work_area(tmp_path / "spill")
     try:
-        module = ads if source == "ads" else crm
+        declared = next(s for s in SOURCES if s.name == source)
         array_file = tmp_path / f"{source}-records.json"
         array_file.write_text(json.dumps(records, allow_nan=False))
-        create_record_table(con, module.RECORDS)
-        append_records(con, module.RECORDS, array_file)
-        if source == "ads":
-            ads.split(con, None, PLAUSIBLE)
-        else:
-            crm.split(con, None, "UTC", PLAUSIBLE)
+        create_record_table(con, declared.work.records)
+        append_records(con, declared.work.records, array_file)
+        split(con, declared, None, "UTC", PLAUSIBLE)
         rows = con.execute(
-            f"select reason is null from {source}_checked order by record_index"
+            f"select reason is null from {declared.work.checked} order by record_index"
         ).fetchall()
         return [accepted for (accepted,) in rows]
     finally:
