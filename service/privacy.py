@@ -14,7 +14,7 @@ from load.http_client import SECRET_QUERY_KEYS
 from warehouse.catalog import EMAIL_PATTERN
 
 # A match may only start where a run of address characters starts: without the look-behind a
-# long query with no `@` costs quadratic time (100 kB: 20 s of the event loop per request).
+# long query with no `@` costs quadratic time (docs/decisions.md).
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])" + EMAIL_PATTERN)
 
 

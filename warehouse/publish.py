@@ -55,10 +55,8 @@ def publish(warehouse: Path, snapshot: Path) -> None:
 
 def prefetch(warehouse: Path, snapshot: Path) -> None:
     """Read the two files a publish compares (the previous snapshot's and the warehouse) in a
-    background thread, so that the publish finds them in memory: cold, reading them is most of
-    a publish (1.9 GB each at 5M rows, about 3 s each on this disk), and a build's dbt start-up
-    and models leave the disk idle for seconds. (posix_fadvise's WILLNEED did not get the files
-    read in time.)"""
+    background thread while dbt runs, so that the publish finds them in memory (measured in
+    docs/decisions.md)."""
     if REUSES_PREVIOUS:
         files = (_previous(snapshot), warehouse)
         threading.Thread(target=_read_through, args=files, daemon=True).start()
