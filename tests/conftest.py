@@ -1,11 +1,18 @@
-"""Shared fixtures: a real DuckDB warehouse in a temp folder, the real loader, real dbt builds."""
+"""Shared fixtures: a real DuckDB warehouse in a temp folder, the real loader, real dbt builds.
+
+What the fixtures are made of lives in tests/helpers/ (imported as `helpers.<module>`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
-from warehouse_harness import EXAMPLES, Warehouse
+from helpers.payloads import ads_payload, crm_payload
+from helpers.warehouse_harness import Warehouse
+from helpers.worked_example import EXAMPLES
 
 
 @pytest.fixture
@@ -23,14 +30,21 @@ def examples() -> Path:
 def dbt_session_dirs(tmp_path_factory: pytest.TempPathFactory):
     """dbt's target and log folders per test session: parallel sessions never share them, and
     builds inside one session reuse the parse (about 5 s saved per build)."""
-    import os
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DBT_TARGET_PATH", str(tmp_path_factory.mktemp("dbt-target")))
+        mp.setenv("DBT_LOG_PATH", str(tmp_path_factory.mktemp("dbt-logs")))
+        yield
 
-    saved = {k: os.environ.get(k) for k in ("DBT_TARGET_PATH", "DBT_LOG_PATH")}
-    os.environ["DBT_TARGET_PATH"] = str(tmp_path_factory.mktemp("dbt-target"))
-    os.environ["DBT_LOG_PATH"] = str(tmp_path_factory.mktemp("dbt-logs"))
-    yield
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+
+@pytest.fixture(scope="session")
+def built_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four months of Ads and CRM, loaded and built once; each test works on a copy
+    (tests/lifecycle/test_retention_archive.py, tests/service_api/test_service_openapi.py)."""
+    root = tmp_path_factory.mktemp("retention-template")
+    first = dt.date(2025, 1, 1)
+    with pytest.MonkeyPatch.context() as patch:
+        template = Warehouse(root, patch)
+        assert template.load(ads_payload(first, 100), crm_payload(first, 100))["status"] == "ok"
+        template.build()
+    shutil.rmtree(root / "lake")  # the raw payload archive of the template's load
+    return root

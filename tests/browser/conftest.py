@@ -4,18 +4,14 @@ KPI report, and Debian's headless Chromium to look at them. Screenshots go to te
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
+from helpers.environment import run_module
+from helpers.warehouse_harness import Warehouse
 
 from browser.headless_chromium import Chromium, find_chromium
 from browser.sample_site import SampleSite
-from load.config import Settings
-from load.pipeline import run as run_loader
-from warehouse.build import build
 from warehouse.docs_site import generate
-from warehouse.paths import WarehousePaths
 
 
 @pytest.fixture(scope="session")
@@ -36,30 +32,18 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> SampleSite:
     The environment is set only while building, so no other test sees this warehouse."""
     root = tmp_path_factory.mktemp("sample-site")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DUCKDB_PATH", str(root / "warehouse.duckdb"))
-        for name in (
-            "ADMIRA_STATE_DIR",
-            "SNAPSHOT_PATH",
-            "ADS_API_URL",
-            "CRM_API_URL",
-            "REPORTING_TIMEZONE",
-            "INGEST_METRICS_PATH",
-        ):
-            mp.delenv(name, raising=False)
-        paths = WarehousePaths.from_env()
-        summary = run_loader(Settings.from_env())
+        sample = Warehouse(root, mp)
+        summary = sample.load(None, None)  # the shipped sample
         assert summary["status"] == "ok", summary
-        assert build(paths), "dbt build of the sample failed (see its output above)"
-        docs = generate(paths)
-        report_page = root / "reports" / "kpi_report.html"
-        env = {**os.environ, "REPORT_PATH": str(report_page)}
-        report = subprocess.run(
-            [sys.executable, "-m", "report"],
-            cwd=root,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        sample.build()
+        docs = generate(sample.paths)
+    report_page = root / "reports" / "kpi_report.html"
+    report = run_module(
+        "report",
+        cwd=root,
+        timeout=120,
+        DUCKDB_PATH=str(sample.paths.duckdb_path),
+        REPORT_PATH=str(report_page),
+    )
     assert report.returncode == 0, f"python -m report failed:\n{report.stderr}"
-    return SampleSite(paths, summary, docs.page, report_page, report.stdout)
+    return SampleSite(sample.paths, summary, docs.page, report_page, report.stdout)

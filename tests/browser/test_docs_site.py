@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from helpers.marts import MARTS
 from PIL import Image
 
 from browser.headless_chromium import Chromium
@@ -18,7 +19,6 @@ from browser.html_reading import visible_text
 from browser.sample_site import SCREENSHOTS, SampleSite
 from warehouse.docs_server import make_server
 
-MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
 EXPOSURES = ("Metrics API (HTTP service)", "Signed daily export", "KPI report")
 
 

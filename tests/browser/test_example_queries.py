@@ -8,7 +8,7 @@ import datetime as dt
 import duckdb
 import pytest
 import yaml
-from analyses_sql import ANALYSES, analysis_files, as_plain_sql
+from helpers.analyses_sql import ANALYSES, analysis_files, as_plain_sql
 
 from browser.sample_site import SampleSite
 

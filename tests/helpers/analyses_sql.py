@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ANALYSES = Path(__file__).resolve().parents[1] / "dbt_project" / "analyses"
+from helpers import REPO_ROOT
+
+ANALYSES = REPO_ROOT / "dbt_project" / "analyses"
 # Every analysis reads marts only; a ref to anything else must be added here on purpose.
 SCHEMA_OF = {
     "fct_campaign_daily": "marts",
@@ -19,7 +21,7 @@ def analysis_files() -> list[Path]:
 
 
 def as_plain_sql(path: Path) -> str:
-    """The analysis with each {{ ref('model') }} spelled schema.model, as in the README."""
+    """The analysis with each {{ ref('model') }} spelled schema.model, as in docs/querying.md."""
 
     def plain(match: re.Match) -> str:
         model = match.group(1)

@@ -5,25 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
+
+from helpers.environment import run_module
 
 from report.run_state import FRESH_HOURS, read_run_state
 
 
 def run_report(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"), **env}
-    for name in ("SNAPSHOT_PATH", "ADMIRA_STATE_DIR"):
-        environment.pop(name, None)
-    return subprocess.run(
-        [sys.executable, "-m", "report", "--output", str(tmp_path / "out" / "report.html")],
+    return run_module(
+        "report",
+        "--output",
+        str(tmp_path / "out" / "report.html"),
         cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
         timeout=120,
+        DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"),
+        **env,
     )
 
 

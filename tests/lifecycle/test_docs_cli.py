@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import REPO_ROOT
+from helpers.environment import run_module, scrub
 
 from warehouse.docs_site import generate
 from warehouse.paths import WarehousePaths
@@ -16,27 +16,23 @@ from warehouse.paths import WarehousePaths
 def test_docs_without_a_warehouse_describe_the_project_and_create_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
-    monkeypatch.delenv("ADMIRA_STATE_DIR", raising=False)
-    monkeypatch.delenv("SNAPSHOT_PATH", raising=False)
+    scrub(
+        monkeypatch,
+        DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"),
+        DBT_TARGET_PATH=str(tmp_path / "target"),
+    )
     site = generate(WarehousePaths.from_env())
     assert site.page == tmp_path / "target" / "static_index.html" and site.page.exists()
     assert not site.with_catalog
-    models = list((Path(__file__).parents[1] / "dbt_project" / "models").rglob("*.sql"))
+    models = list((REPO_ROOT / "dbt_project" / "models").rglob("*.sql"))
     assert site.counts["model"] == len(models) and site.counts["exposure"] == 3
     assert site.counts["analysis"] == 3
     assert not (tmp_path / "warehouse.duckdb").exists(), "docs created an empty warehouse"
 
 
 def run_server(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "DBT_TARGET_PATH": str(tmp_path / "target"), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "warehouse.docs_server", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return run_module(
+        "warehouse.docs_server", *args, DBT_TARGET_PATH=str(tmp_path / "target"), **env
     )
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from lake_payloads import CAMPAIGNS, ads_payload, crm_payload
+from helpers.marts import MARTS
+from helpers.payloads import CAMPAIGNS, ads_payload, crm_payload
 
 from warehouse.retention import main as archive_main
 
-MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
 TODAY = "2025-04-15"  # with 1 hot month, January and February 2025 are archived
 HOT_FROM = dt.date(2025, 3, 1)
 
@@ -65,7 +65,7 @@ def earliest_day(warehouse, relation: str, day: str = "report_date"):
 
 @pytest.fixture
 def built(built_template, warehouse, monkeypatch):
-    """A copy of the four months loaded and built once (tests/lake/conftest.py)."""
+    """A copy of the four months loaded and built once (tests/conftest.py)."""
     monkeypatch.delenv("HOT_RETENTION_MONTHS", raising=False)
     shutil.copytree(built_template, warehouse.root, dirs_exist_ok=True)
     return warehouse

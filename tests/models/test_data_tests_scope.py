@@ -11,37 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
+from helpers.payloads import SPRING, ads, crm
 
 from warehouse.build import dbt_args, release_duckdb
 
 CAMPAIGN_UNIQUE_TEST = "unique_combination_of_columns_fct_campaign_daily_report_date"
-
-
-def ads_row(day: str, campaign: str, clicks: int = 10) -> dict:
-    return {
-        "date": day,
-        "channel": "google_ads",
-        "campaign_id": campaign,
-        "clicks": clicks,
-        "impressions": 100,
-        "cost": 5.0,
-        "utm_campaign": "spring",
-        "utm_source": "google",
-        "utm_medium": "cpc",
-    }
-
-
-def crm_row(opportunity: str, created_at: str) -> dict:
-    return {
-        "opportunity_id": opportunity,
-        "contact_email": f"{opportunity}@example.com",
-        "stage": "lead",
-        "amount": 0,
-        "created_at": created_at,
-        "utm_campaign": "spring",
-        "utm_source": "google",
-        "utm_medium": "cpc",
-    }
 
 
 def last_run_results() -> list[dict]:
@@ -62,7 +36,7 @@ def compiled_test_sql(name_start: str) -> str:
 
 
 def test_make_build_tests_the_days_it_rebuilt_and_dbt_build_every_day(warehouse) -> None:
-    warehouse.load([ads_row("2025-08-01", "C-1")], [crm_row("O-1", "2025-08-01T10:00:00Z")])
+    warehouse.load([ads(1, "C-1", triple=SPRING)], [crm("O-1", 1, triple=SPRING)])
     warehouse.build()
     assert ran_unit_tests()  # a first build
     # A defect on 2025-08-01 that no later load touches: a second copy of a mart row.
@@ -72,7 +46,7 @@ def test_make_build_tests_the_days_it_rebuilt_and_dbt_build_every_day(warehouse)
             "select * from marts.fct_campaign_daily where report_date = '2025-08-01'"
         )
 
-    warehouse.load([ads_row("2025-08-02", "C-1")], [crm_row("O-2", "2025-08-02T10:00:00Z")])
+    warehouse.load([ads(2, "C-1", triple=SPRING)], [crm("O-2", 2, triple=SPRING)])
     warehouse.build()  # tests 2025-08-02, the day it rebuilt: passes
     assert not ran_unit_tests()  # the same code as the last good build
     last_build = json.loads((warehouse.paths.state_dir / "last_build.json").read_text())
@@ -91,7 +65,7 @@ def test_make_build_tests_the_days_it_rebuilt_and_dbt_build_every_day(warehouse)
 
 
 def test_make_build_runs_the_unit_tests_again_when_the_code_changed(warehouse) -> None:
-    warehouse.load([ads_row("2025-08-01", "C-1")], [crm_row("O-1", "2025-08-01T10:00:00Z")])
+    warehouse.load([ads(1, "C-1", triple=SPRING)], [crm("O-1", 1, triple=SPRING)])
     warehouse.build()
     record = warehouse.paths.state_dir / "last_build.json"
     last_build = json.loads(record.read_text())
@@ -110,7 +84,7 @@ BROKEN_VALUES = {
 
 def test_duckdb_refuses_a_row_that_breaks_a_constraint(warehouse) -> None:
     """One build for the three tables: a refused insert leaves a table as it was."""
-    warehouse.load([ads_row("2025-08-01", "C-1")], [crm_row("O-1", "2025-08-01T10:00:00Z")])
+    warehouse.load([ads(1, "C-1", triple=SPRING)], [crm("O-1", 1, triple=SPRING)])
     warehouse.build()
     with duckdb.connect(str(warehouse.paths.duckdb_path)) as con:
         for table, broken in BROKEN_VALUES.items():

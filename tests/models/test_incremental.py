@@ -3,113 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-import shutil
 
-import pytest
+from helpers.marts import (
+    CAMPAIGN,
+    FUNNEL,
+    all_marts,
+    assert_marts_equal,
+    assert_rows_match,
+    full_refresh_marts,
+)
+from helpers.oracle import Oracle
+from helpers.payloads import BASE_ADS, BASE_CRM, ads, crm
+from helpers.warehouse_harness import Warehouse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from oracle import Oracle
-
-from warehouse.build import build
-from warehouse.paths import WarehousePaths
-
-FUNNEL = (
-    "select report_date, utm_campaign, utm_source, utm_medium, clicks, impressions, cost, "
-    "leads, opportunities, closed_won, revenue from marts.fct_funnel_daily order by all"
-)
-CAMPAIGN = (
-    "select report_date, channel, campaign_id, utm_campaign, utm_source, utm_medium, clicks, "
-    "impressions, cost, leads, opportunities, closed_won, revenue "
-    "from marts.fct_campaign_daily order by all"
-)
-MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
-
-
-def all_marts(warehouse) -> dict[str, list[tuple]]:
-    return {name: warehouse.mart(name) for name in MARTS}
-
-
-def full_refresh_marts(warehouse) -> dict[str, list[tuple]]:
-    """Build a copy of the warehouse with --full-refresh and return its marts."""
-    folder = warehouse.root / "full-refresh"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    copy = folder / "warehouse.duckdb"
-    shutil.copyfile(warehouse.paths.snapshot_path, copy)
-    paths = WarehousePaths(copy, folder / ".admira", folder / "published" / copy.name)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DUCKDB_PATH", str(copy))
-        assert build(paths, full_refresh=True)
-        mirror = type(warehouse).__new__(type(warehouse))
-        mirror.paths = paths
-        return all_marts(mirror)
-
-
-def same_value(a, b) -> bool:
-    if isinstance(a, float) or isinstance(b, float):
-        return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    return a == b
-
-
-def assert_rows_match(got: list[tuple], expected: list[tuple]) -> None:
-    assert len(got) == len(expected), f"{len(got)} rows, expected {len(expected)}"
-    for g, e in zip(got, expected, strict=True):
-        assert len(g) == len(e) and all(map(same_value, g, e)), (g, e)
-
-
-def assert_marts_equal(a: dict, b: dict) -> None:
-    for name in MARTS:
-        assert_rows_match(a[name], b[name])
-
-
-def ads(
-    day: int,
-    campaign: str,
-    clicks: float = 10,
-    cost: float = 5.0,
-    triple=("a", "b", "c"),
-    channel: str = "google_ads",
-) -> dict:
-    return {
-        "date": f"2025-08-{day:02d}",
-        "campaign_id": campaign,
-        "channel": channel,
-        "clicks": clicks,
-        "impressions": clicks * 10,
-        "cost": cost,
-        "utm_campaign": triple[0],
-        "utm_source": triple[1],
-        "utm_medium": triple[2],
-    }
-
-
-def crm(
-    opp: str,
-    day: int,
-    stage: str = "lead",
-    amount: float = 0,
-    triple=("a", "b", "c"),
-    hour: int = 10,
-) -> dict:
-    return {
-        "opportunity_id": opp,
-        "contact_email": f"{opp}@example.com",
-        "stage": stage,
-        "amount": amount,
-        "created_at": f"2025-08-{day:02d}T{hour:02d}:00:00Z",
-        "utm_campaign": triple[0],
-        "utm_source": triple[1],
-        "utm_medium": triple[2],
-    }
-
-
-BASE_ADS = [ads(d, c, clicks=10 * d, cost=1.5 * d) for d in range(1, 6) for c in ("C-1", "C-2")]
-BASE_CRM = [
-    crm(f"O-{d}{i}", d, stage=s, amount=100 * d if s == "closed_won" else 0)
-    for d in range(1, 6)
-    for i, s in enumerate(["lead", "opportunity", "closed_won"])
-]
 
 
 def test_second_identical_load_and_build_changes_nothing(warehouse):
@@ -281,8 +188,6 @@ loads = st.lists(
 )
 @given(steps=loads)
 def test_incremental_equals_full_refresh_and_the_oracle(tmp_path_factory, monkeypatch, steps):
-    from warehouse_harness import Warehouse
-
     warehouse = Warehouse(tmp_path_factory.mktemp("property"), monkeypatch)
     oracle = Oracle()
     for ads_batch, crm_batch, since in steps:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import duckdb
-from test_data_tests_scope import ads_row, crm_row
+from helpers.payloads import SPRING, ads, crm
 
 COMMENTS = """
     select column_name, comment from duckdb_columns()
@@ -13,7 +13,7 @@ COMMENTS = """
 
 
 def test_a_build_writes_the_comments_a_table_lacks_and_keeps_the_others(warehouse) -> None:
-    warehouse.load([ads_row("2025-08-01", "C-1")], [crm_row("O-1", "2025-08-01T10:00:00Z")])
+    warehouse.load([ads(1, "C-1", triple=SPRING)], [crm("O-1", 1, triple=SPRING)])
     warehouse.build()
     first = warehouse.query(COMMENTS)
     assert first and all(comment for _, comment in first), first
@@ -21,7 +21,7 @@ def test_a_build_writes_the_comments_a_table_lacks_and_keeps_the_others(warehous
         con.execute("comment on column marts.fct_campaign_daily.cpc is 'an old description'")
         con.execute("comment on table marts.fct_campaign_daily is null")
 
-    warehouse.load([ads_row("2025-08-02", "C-1")], [crm_row("O-2", "2025-08-02T10:00:00Z")])
+    warehouse.load([ads(2, "C-1", triple=SPRING)], [crm("O-2", 2, triple=SPRING)])
     warehouse.build()
     assert warehouse.query(COMMENTS) == first
     table_comment = warehouse.query(

@@ -4,17 +4,16 @@ an existing warehouse rebuilds every day (CONTRACT §2 report_date, §3)."""
 from __future__ import annotations
 
 import pytest
-from oracle import Oracle
-from test_incremental import (
-    BASE_ADS,
+from helpers.marts import (
     CAMPAIGN,
     FUNNEL,
     all_marts,
     assert_marts_equal,
     assert_rows_match,
-    crm,
     full_refresh_marts,
 )
+from helpers.oracle import Oracle
+from helpers.payloads import BASE_ADS, crm
 
 # Instants near midnight: each counts on another day in one of the zones.
 CRM = [

@@ -15,15 +15,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.marts import MARTS
+from helpers.warehouse_harness import Warehouse
+from helpers.worked_example import EXPECTED_FUNNEL
 
-from load.config import Settings
-from load.pipeline import run as run_loader
 from spark import build as spark_build
-from warehouse.build import build as duckdb_build
-from warehouse.paths import WarehousePaths
 
 SINCE = "2025-08-01"
-MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
 
 # Second load, since 2025-08-01: its Ads window is 2025-08-01..2025-08-03, so C-1002 and C-2001
 # stop on 08-01 and 08-02 is emptied (08-31 is outside the window and stays); O-9001 is lost
@@ -97,42 +95,27 @@ class BothEngines:
     """One raw history on both engines: each load goes to DuckDB and to the lake."""
 
     def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.root = root
-        self.monkeypatch = monkeypatch
+        self.warehouse = Warehouse(root, monkeypatch)  # the DuckDB side, and the environment
+        self.paths = self.warehouse.paths
         self.lake = root / "lake"
         self.spark_target = root / "dbt-target-spark"
-        for name in ("ADMIRA_STATE_DIR", "SNAPSHOT_PATH", "INGEST_METRICS_PATH", "RAW_DESTINATION"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv("REPORTING_TIMEZONE", raising=False)
-        monkeypatch.setenv("DUCKDB_PATH", str(root / "warehouse.duckdb"))
         monkeypatch.setenv("LAKE_URL", str(self.lake))
         monkeypatch.setenv("SPARK_WAREHOUSE_DIR", str(self.lake / "spark-warehouse"))
         monkeypatch.setenv("SPARK_METASTORE_DIR", str(self.lake / "metastore"))
-        self.paths = WarehousePaths.from_env()
-        self.payloads = 0
-
-    def _payload(self, source: str, records: list[dict]) -> Path:
-        self.payloads += 1
-        key = {"ads": "performance", "crm": "opportunities"}[source]
-        path = self.root / f"{source}-{self.payloads}.json"
-        path.write_text(json.dumps({"external": {source: {key: records}}}))
-        return path
 
     def load(self, ads: Path | list[dict], crm: Path | list[dict]) -> None:
         """Run the real loader once per destination on the same payloads."""
         if isinstance(ads, list):
-            ads, crm = self._payload("ads", ads), self._payload("crm", crm)
-        self.monkeypatch.setenv("ADS_API_URL", str(ads))
-        self.monkeypatch.setenv("CRM_API_URL", str(crm))
+            ads = self.warehouse.write_payload("ads", ads)
+            crm = self.warehouse.write_payload("crm", crm)
         for destination in ("duckdb", "filesystem"):
-            self.monkeypatch.setenv("RAW_DESTINATION", destination)
-            summary = run_loader(Settings.from_env(), dt.date.fromisoformat(SINCE))
+            summary = self.warehouse.load(ads, crm, SINCE, RAW_DESTINATION=destination)
             assert summary["status"] == "ok", summary
-        self.monkeypatch.delenv("RAW_DESTINATION")
+        self.warehouse.monkeypatch.delenv("RAW_DESTINATION")
 
     def build(self, spark_command: str) -> dict[str, tuple[list[tuple], list[tuple]]]:
         """Build on both engines; return each mart's rows (without load ids) on each."""
-        assert duckdb_build(self.paths), "dbt build on DuckDB failed (see its output above)"
+        self.warehouse.build()  # on DuckDB
         # Spark parses into its own target folder: the DuckDB builds of the session keep theirs.
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("DBT_TARGET_PATH", str(self.spark_target))
@@ -199,8 +182,6 @@ def test_worked_example_marts_are_the_same_on_spark(built, mart):
 
 
 def test_spark_funnel_mart_is_the_contract_table(built):
-    from test_worked_example import EXPECTED_FUNNEL
-
     _, first, _ = built
     _, on_spark = first["fct_funnel_daily"]
     got = [(r[0], tuple(r[1:4]), *r[4:11]) for r in on_spark]

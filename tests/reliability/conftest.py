@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 from faulty_upstream import FaultyUpstream
+from helpers import REPO_ROOT
 from reference_run import Reference, make_reference
 from reliability_figures import FIGURES, Figures
 
-SUMMARY_PATH = Path(__file__).resolve().parents[2] / "test-output" / "reliability" / "summary.json"
+SUMMARY_PATH = REPO_ROOT / "test-output" / "reliability" / "summary.json"
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from helpers.payloads import envelope
 from hypothesis import strategies as st
 
 HOSTILE_STRINGS = [
@@ -163,11 +164,6 @@ def mutated(draw, plausible) -> object:
 
 ads_records = st.lists(mutated(plausible_ads()), min_size=10, max_size=50)
 crm_records = st.lists(mutated(plausible_crm()), min_size=10, max_size=50)
-
-
-def envelope(source: str, records: list) -> bytes:
-    key = {"ads": "performance", "crm": "opportunities"}[source]
-    return json.dumps({"external": {source: {key: records}}}).encode()
 
 
 # Whole bodies that are not the envelope (or barely are): each must load cleanly or fail the

@@ -9,24 +9,19 @@ the suite sees the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from functools import cache
-from pathlib import Path
 
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "load" / "sample"
+from helpers import REPO_ROOT
+from helpers.payloads import envelope, records_in
+
+SAMPLE_DIR = REPO_ROOT / "load" / "sample"
 RESTATEMENT_SINCE = dt.date(2025, 8, 1)
 SEED = 20250801
 
 
-def envelope(source: str, records: list) -> bytes:
-    key = {"ads": "performance", "crm": "opportunities"}[source]
-    return json.dumps({"external": {source: {key: records}}}).encode()
-
-
 def _sample(source: str) -> list[dict]:
-    key = {"ads": "performance", "crm": "opportunities"}[source]
-    return json.loads((SAMPLE_DIR / f"{source}.json").read_text())["external"][source][key]
+    return records_in((SAMPLE_DIR / f"{source}.json").read_bytes(), source)
 
 
 @cache
@@ -100,8 +95,3 @@ def restatement() -> dict[str, bytes]:
         {"opportunity_id": " ", "created_at": "2025-08-02T10:00:00Z", "stage": "lead"},
     ]
     return {"ads": envelope("ads", ads), "crm": envelope("crm", crm)}
-
-
-def record_count(body: bytes, source: str) -> int:
-    key = {"ads": "performance", "crm": "opportunities"}[source]
-    return len(json.loads(body)["external"][source][key])

@@ -52,3 +52,19 @@ def make_reference(root: Path) -> Reference:
     assert summary["status"] == "ok", summary
     assert final.build(), "the reference build failed"
     return Reference(base, base.contents(), final.contents(), payloads)
+
+
+def restatement_env(site: Site, reference: Reference) -> dict[str, str]:
+    """The environment of a child process that loads the restatement on `site`."""
+    return site.env(
+        ads_url=reference.url("restatement/ads"), crm_url=reference.url("restatement/crm")
+    )
+
+
+def rerun_and_build(site: Site, reference: Reference) -> None:
+    """The normal rerun after a fault: the restatement loaded with --since, then a build."""
+    summary = site.load(
+        reference.url("restatement/ads"), reference.url("restatement/crm"), RESTATEMENT_SINCE
+    )
+    assert summary["status"] == "ok", summary
+    assert site.build(), "the build after the rerun failed"

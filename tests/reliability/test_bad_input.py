@@ -16,14 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 import requests
-from hostile_records import (
-    HOSTILE_BODIES,
-    HOSTILE_STRINGS,
-    ads_records,
-    bodies,
-    crm_records,
-    envelope,
-)
+from helpers.payloads import envelope
+from hostile_records import HOSTILE_BODIES, HOSTILE_STRINGS, ads_records, bodies, crm_records
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 from mart_invariants import mart_problems
@@ -107,16 +101,20 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Target:
     return Target(tmp_path_factory.mktemp("bad-records"))
 
 
-@settings(
-    max_examples=10,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[
+# Few examples, each slow (loads, builds), drawn from big strategies; shrinking would take longer
+# than the search.
+FEW_SLOW_EXAMPLES = {
+    "deadline": None,
+    "phases": [Phase.explicit, Phase.generate],
+    "suppress_health_check": [
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
     ],
-)
+}
+
+
+@settings(max_examples=10, **FEW_SLOW_EXAMPLES)
 @given(ads=ads_records, crm=crm_records, since=sinces)
 def test_random_hostile_records_are_all_accounted_for(target, figures, ads, crm, since):
     summary = target.load(envelope("ads", ads), envelope("crm", crm), since)
@@ -165,16 +163,7 @@ TINY = (
 )
 
 
-@settings(
-    max_examples=1,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=[
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.too_slow,
-        HealthCheck.data_too_large,
-    ],
-)
+@settings(max_examples=1, **FEW_SLOW_EXAMPLES)
 @given(batches=st.lists(st.tuples(ads_records, crm_records, sinces), min_size=2, max_size=2))
 @example(batches=[TINY, ([], [], None)])
 def test_random_hostile_records_through_dbt_keep_the_mart_invariants(

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from recovery_check import assert_recovered, pending_dlt_packages
 from reference_payloads import RESTATEMENT_SINCE, restatement
-from reference_run import Reference
+from reference_run import Reference, rerun_and_build, restatement_env
 from warehouse_site import Site
 
 SINCE = RESTATEMENT_SINCE.isoformat()
@@ -40,20 +40,6 @@ LOADER_POINTS = (
 # through copying the snapshot that readers open, into a fresh file or into the previous
 # snapshot's file (which a publish rewrites in place when no reader has it open).
 BUILD_POINTS = ("mart_replacement", "snapshot_copy", "snapshot_copy_into_previous")
-
-
-def restatement_env(site: Site, reference: Reference) -> dict[str, str]:
-    return site.env(
-        ads_url=reference.url("restatement/ads"), crm_url=reference.url("restatement/crm")
-    )
-
-
-def rerun_and_build(site: Site, reference: Reference) -> None:
-    summary = site.load(
-        reference.url("restatement/ads"), reference.url("restatement/crm"), RESTATEMENT_SINCE
-    )
-    assert summary["status"] == "ok", summary
-    assert site.build(), "the build after the rerun failed"
 
 
 def snapshot_marts(site: Site) -> dict[str, list[tuple]]:

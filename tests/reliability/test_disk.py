@@ -12,7 +12,7 @@ import subprocess
 
 from recovery_check import assert_recovered
 from reference_payloads import RESTATEMENT_SINCE
-from reference_run import Reference
+from reference_run import Reference, rerun_and_build, restatement_env
 from small_filesystem import fill, remount, tmpfs
 from warehouse_site import Site
 
@@ -37,20 +37,6 @@ def assert_unchanged(site: Site, reference: Reference) -> None:
     exactly as they were before the failed runs."""
     assert site.contents() == reference.first
     assert site.contents(site.paths.snapshot_path).marts == reference.first.marts
-
-
-def restatement_env(site: Site, reference: Reference) -> dict[str, str]:
-    return site.env(
-        ads_url=reference.url("restatement/ads"), crm_url=reference.url("restatement/crm")
-    )
-
-
-def rerun_and_build(site: Site, reference: Reference) -> None:
-    summary = site.load(
-        reference.url("restatement/ads"), reference.url("restatement/crm"), RESTATEMENT_SINCE
-    )
-    assert summary["status"] == "ok", summary
-    assert site.build()
 
 
 def test_a_full_disk_fails_clearly_and_keeps_the_previous_warehouse(reference, figures, tmp_path):

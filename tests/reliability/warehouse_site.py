@@ -1,50 +1,27 @@
 """A warehouse folder the scenarios run against, and what it holds, for row-by-row comparison.
 
 A site is the folder of a real deployment: `warehouse.duckdb`, `.admira/` (lock, dlt state,
-metrics, last runs) and `published/`. Scenarios copy a prepared site, break a run on it, rerun
-normally and compare what it holds with an uninterrupted run's site.
+metrics, last runs) and `published/`: the Warehouse of tests/helpers/warehouse_harness.py,
+extended. Scenarios copy a prepared site, break a run on it, rerun normally and compare what it
+holds with an uninterrupted run's site.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import shutil
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from helpers import REPO_ROOT
+from helpers.environment import child_env
+from helpers.marts import MARTS
+from helpers.warehouse_harness import Warehouse
 
-from load.config import Settings
-from load.pipeline import run as run_loader
-from warehouse.build import build
-from warehouse.paths import WarehousePaths
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 KILL_SWITCH = Path(__file__).resolve().parent / "kill_switch.py"
-# Settings a site chooses itself; the developer's shell must not leak into a scenario.
-SITE_VARIABLES = (
-    "DUCKDB_PATH",
-    "ADMIRA_STATE_DIR",
-    "SNAPSHOT_PATH",
-    "INGEST_METRICS_PATH",
-    "ADS_API_URL",
-    "CRM_API_URL",
-    "REPORTING_TIMEZONE",
-    "HTTP_TIMEOUT_SECONDS",
-    "HTTP_MAX_RETRIES",
-    "HTTP_BACKOFF_SECONDS",
-    "HTTP_BACKOFF_MAX_SECONDS",
-    "RAW_DESTINATION",
-    "LAKE_URL",
-    "ARCHIVE_URL",
-)
-MARTS = ("fct_campaign_daily", "fct_funnel_daily", "fct_channel_daily")
 CURRENT_TABLES = ("ads_performance", "crm_opportunities")
 APPEND_TABLES = (
     "ads_performance_history",
@@ -66,64 +43,27 @@ class WarehouseContents:
     loads: dict[str, int]  # dlt load id -> status (0: complete)
 
 
-@dataclass
-class Site:
-    root: Path
-    state_dir: Path | None = None  # ADMIRA_STATE_DIR, when not the default root/.admira
-    snapshot_dir: Path | None = None  # where SNAPSHOT_PATH is, when not root/published
+class Site(Warehouse):
+    """The harness's warehouse without a monkeypatch (each load and build sets the environment
+    for its own duration: sites live in session fixtures, several at a time), plus runs as
+    child processes and its contents, row by row."""
 
-    @property
-    def paths(self) -> WarehousePaths:
-        db = self.root / "warehouse.duckdb"
-        return WarehousePaths(
-            db,
-            self.state_dir or self.root / ".admira",
-            (self.snapshot_dir or self.root / "published") / db.name,
-        )
+    def settings(self) -> dict[str, str]:
+        """Every file spelled out for the children, short backoffs, plain unbuffered output."""
+        return {
+            **super().settings(),
+            "ADMIRA_STATE_DIR": str(self.paths.state_dir),
+            "SNAPSHOT_PATH": str(self.paths.snapshot_path),
+            "HTTP_BACKOFF_MAX_SECONDS": "2",
+            "PYTHONUNBUFFERED": "1",
+            "DBT_USE_COLORS": "false",
+        }
 
     def env(self, ads_url: str = "", crm_url: str = "", **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in SITE_VARIABLES}
-        env.update(
-            DUCKDB_PATH=str(self.paths.duckdb_path),
-            ADMIRA_STATE_DIR=str(self.paths.state_dir),
-            SNAPSHOT_PATH=str(self.paths.snapshot_path),
-            ADS_API_URL=ads_url,
-            CRM_API_URL=crm_url,
-            HTTP_BACKOFF_SECONDS="0.01",
-            HTTP_BACKOFF_MAX_SECONDS="2",
-            PYTHONUNBUFFERED="1",
-            DBT_USE_COLORS="false",
-            **extra,
+        """The environment of a child process run on this site."""
+        return child_env(
+            **{**self.settings(), "ADS_API_URL": ads_url, "CRM_API_URL": crm_url, **extra}
         )
-        return env
-
-    @contextmanager
-    def environment(self, **env: str) -> Iterator[None]:
-        """This process's environment as a run on this site sees it."""
-        wanted = self.env(**env)
-        names = set(SITE_VARIABLES) | (wanted.keys() - os.environ.keys()) | set(env)
-        saved = {name: os.environ.get(name) for name in names}
-        for name in names:
-            os.environ.pop(name, None)
-        os.environ.update({k: v for k, v in wanted.items() if k in names})
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-
-    def load(self, ads_url: str, crm_url: str, since: dt.date | None = None, **env: str) -> dict:
-        """The loader in this process (fast: dlt and DuckDB are imported once)."""
-        with self.environment(ads_url=ads_url, crm_url=crm_url, **env):
-            return run_loader(Settings.from_env(), since)
-
-    def build(self, full_refresh: bool = False) -> bool:
-        """`make build` in this process (reuses dbt's parse: a few seconds)."""
-        with self.environment():
-            return build(self.paths, full_refresh=full_refresh)
 
     def run(
         self,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
 import subprocess
 import sys
@@ -19,41 +18,22 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from helpers import REPO_ROOT
+from helpers.email_scan import assert_no_email
+from helpers.environment import child_env
 from werkzeug import Request, Response
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-# Written here, not imported from the service: the check must not share the code it checks.
-EMAIL_SHAPED = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}")
 RUNNING_ON = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
-# Settings the tests choose; anything inherited from the developer's shell is dropped.
-SERVICE_VARIABLES = (
-    "ADMIRA_STATE_DIR",
-    "SNAPSHOT_PATH",
-    "INGEST_METRICS_PATH",
-    "SINK_URL",
-    "SINK_SECRET",
-    "READY_MAX_AGE_SECONDS",
-    "ADS_API_URL",
-    "CRM_API_URL",
-    "REPORTING_TIMEZONE",
-    "HOST",
-    "PORT",
-)
-
-
-def assert_no_email(text: str, where: str) -> None:
-    found = EMAIL_SHAPED.search(text)
-    assert found is None, f"an e-mail-shaped value {found.group(0)!r} in {where}"
 
 
 class ServiceProcess:
-    """`python -m service` on a free port of 127.0.0.1, its output in a log file."""
+    """`python -m service` on a free port of 127.0.0.1, its output in a log file; the settings
+    are `env`, none inherited from the developer's shell (helpers.environment.SETTINGS)."""
 
     def __init__(self, root: Path, **env: str) -> None:
         self.root = root
         self.log_path = root / "service.log"
-        self.env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
-        self.env.update(HOST="127.0.0.1", PORT="0", PYTHONUNBUFFERED="1", **env)
+        self.env = child_env(HOST="127.0.0.1", PORT="0", PYTHONUNBUFFERED="1", **env)
         self.process: subprocess.Popen | None = None
         self.url = ""
 

@@ -9,8 +9,9 @@ import time
 
 import duckdb
 import pytest
+from helpers.email_scan import assert_no_email
 from prometheus_client.parser import text_string_to_metric_families
-from service_harness import ServiceProcess, assert_no_email
+from service_harness import ServiceProcess
 
 from warehouse.lock import warehouse_lock
 from warehouse.paths import WarehousePaths

@@ -5,65 +5,18 @@ has is documented, and nothing else is."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import jsonschema
 import pytest
 import requests
+from helpers import REPO_ROOT
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_httpserver import HTTPServer
+from service_harness import ServiceProcess
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = json.loads((REPO_ROOT / "contracts" / "service.openapi.json").read_text())
-SERVICE_SETTINGS = (
-    "ADMIRA_STATE_DIR",
-    "SNAPSHOT_PATH",
-    "INGEST_METRICS_PATH",
-    "SINK_URL",
-    "SINK_SECRET",
-    "READY_MAX_AGE_SECONDS",
-    "REPORTING_TIMEZONE",
-    "ARCHIVE_URL",
-)
-
-
-class Service:
-    """`python -m service` on a free port of 127.0.0.1 (stopped by the fixture)."""
-
-    def __init__(self, root: Path, env: dict[str, str]) -> None:
-        self.log = root / "service.log"
-        base = {k: v for k, v in os.environ.items() if k not in SERVICE_SETTINGS}
-        with open(self.log, "wb") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "service"],
-                cwd=REPO_ROOT,
-                env={**base, **env, "HOST": "127.0.0.1", "PORT": "0", "PYTHONUNBUFFERED": "1"},
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            text = self.log.read_text()
-            if "Uvicorn running on http://127.0.0.1:" in text:
-                port = text.split("Uvicorn running on http://127.0.0.1:")[1].split()[0]
-                self.url = f"http://127.0.0.1:{port}"
-                return
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError(f"the service did not start:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +37,7 @@ def service(built_template, tmp_path_factory):
         "ADS_API_URL": missing,
         "CRM_API_URL": missing,
     }
-    running = Service(root, env)
+    running = ServiceProcess(root, **env).start(timeout=60)
     try:
         yield running, root, env, sink
     finally:
@@ -163,8 +116,9 @@ def test_a_refusing_sink_and_a_missing_sink_are_as_documented(service, tmp_path)
     running, root, env, sink = service
     for name in ("refusing", "unset"):
         (tmp_path / name).mkdir()
-    other = Service(tmp_path / "refusing", {**env, "SINK_URL": sink.url_for("/refuse")})
-    unset = Service(tmp_path / "unset", {**env, "SINK_URL": ""})
+    other = ServiceProcess(tmp_path / "refusing", **{**env, "SINK_URL": sink.url_for("/refuse")})
+    other.start(timeout=60)
+    unset = ServiceProcess(tmp_path / "unset", **{**env, "SINK_URL": ""}).start(timeout=60)
     try:
         refused = requests.post(other.url + "/export/run?date=2025-03-01", timeout=60)
         assert refused.status_code == 502

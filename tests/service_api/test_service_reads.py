@@ -7,22 +7,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
-import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.email_scan import assert_no_email
+from helpers.environment import run_module
+from helpers.warehouse_harness import Warehouse
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_httpserver import HTTPServer
-from service_harness import REPO_ROOT, SERVICE_VARIABLES, ServiceProcess, Sink, assert_no_email
-
-from load.config import Settings
-from load.pipeline import run as run_loader
-from warehouse.build import build
-from warehouse.paths import WarehousePaths
+from service_harness import ServiceProcess, Sink
 
 # The check value of the issue: key admira_secret_example, body [] -> this signature.
 SECRET = "admira_secret_example"
@@ -63,37 +57,22 @@ def sink(http):
     return Sink(http, SECRET)
 
 
-@dataclass(frozen=True)
-class BuiltWarehouse:
-    root: Path
-    paths: WarehousePaths
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, examples, http, sink):
-    """The example loaded over HTTP with since=2025-08-01, built, and the service on it.
-
-    The real loader and build, called directly rather than through the Warehouse helper of
-    tests/conftest.py: `from conftest import ...` breaks whenever another test folder adds a
-    conftest.py of its own."""
+    """The example loaded over HTTP with since=2025-08-01, built, and the service on it."""
     mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("service-reads")
-    mp.setenv("DUCKDB_PATH", str(root / "warehouse.duckdb"))
-    for name in ("ADMIRA_STATE_DIR", "SNAPSHOT_PATH", "INGEST_METRICS_PATH", "REPORTING_TIMEZONE"):
-        mp.delenv(name, raising=False)
+    warehouse = Warehouse(tmp_path_factory.mktemp("service-reads"), mp)
     for name in ("ads", "crm"):
         http.expect_request(f"/{name}").respond_with_data(
             (examples / f"{name}.json").read_bytes(), content_type="application/json"
         )
-        mp.setenv(f"{name.upper()}_API_URL", http.url_for(f"/{name}"))
-    warehouse = BuiltWarehouse(root, WarehousePaths.from_env())
     load_started = time.time()
-    summary = run_loader(Settings.from_env(), dt.date(2025, 8, 1))
+    summary = warehouse.load(http.url_for("/ads"), http.url_for("/crm"), dt.date(2025, 8, 1))
     load_finished = time.time()
     assert summary["status"] == "ok", summary
-    assert build(warehouse.paths), "dbt build failed (see its output above)"
+    warehouse.build()
     service = ServiceProcess(
-        root,
+        warehouse.root,
         DUCKDB_PATH=str(warehouse.paths.duckdb_path),
         SINK_URL=sink.url,
         SINK_SECRET=SECRET,
@@ -461,15 +440,8 @@ def test_readyz_is_503_when_the_data_is_older_than_the_limit(served):
     [("PORT", "eighty"), ("READY_MAX_AGE_SECONDS", "soon"), ("SINK_MAX_RETRIES", "-1")],
 )
 def test_a_bad_setting_stops_the_service_with_a_clear_message(tmp_path, variable, value):
-    env = {k: v for k, v in os.environ.items() if k not in SERVICE_VARIABLES}
-    env.update(DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"), **{variable: value})
-    result = subprocess.run(
-        [sys.executable, "-m", "service"],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_module(
+        "service", DUCKDB_PATH=str(tmp_path / "warehouse.duckdb"), **{variable: value}
     )
     assert result.returncode != 0
     assert f"{variable}={value!r}" in result.stderr

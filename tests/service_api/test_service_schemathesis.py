@@ -26,8 +26,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from helpers import REPO_ROOT, TESTS
 from pytest_httpserver import HTTPServer
-from service_harness import REPO_ROOT, ServiceProcess, Sink
+from service_harness import ServiceProcess, Sink
 
 CONTRACT = REPO_ROOT / "contracts" / "service.openapi.json"
 OPERATIONS = sum(len(item) for item in json.loads(CONTRACT.read_text())["paths"].values())
@@ -148,9 +149,10 @@ def run_schemathesis(served: Served, folder: Path, phases: str) -> tuple[dict[st
     env = {
         **os.environ,
         # The hooks are this module, imported by name (loaded as a file, it would not be in
-        # sys.modules, which its dataclass needs); its imports must resolve in the CLI too.
+        # sys.modules, which its dataclass needs); its imports must resolve in the CLI too
+        # (service_harness beside it, helpers in tests/).
         "SCHEMATHESIS_HOOKS": Path(__file__).stem,
-        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(REPO_ROOT)]),
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), str(TESTS), str(REPO_ROOT)]),
     }
     started = time.monotonic()
     completed = subprocess.run(
