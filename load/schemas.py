@@ -2,7 +2,7 @@
 
 The loader checks records in columnar SQL for speed, generated from each source's declaration
 (load/sources/); these files say the same rules in a form upstream teams and other tools can read.
-tests/lake/test_contracts_agree_with_loader.py proves both accept and reject the same records,
+tests/loader/test_contracts_agree_with_loader.py proves both accept and reject the same records,
 but for the one rule JSON Schema cannot say: the latest plausible day moves with the day of the
 load. The quarantine rows name the contract version, taken from the schema's `$id`, so the
 version is written in one place.

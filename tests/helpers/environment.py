@@ -1,6 +1,6 @@
 """The settings a test must choose itself, and the one way to give a run its environment.
 
-Every setting the code reads (tests/test_readme.py scans for them) whose value changes what a
+Every setting the code reads (tests/test_docs.py scans for them) whose value changes what a
 load, a build, the service, the report or the docs do is listed once, here. A test never
 inherits one from the developer's shell: it unsets them all and sets what it means, in this
 process (`scrub` on the test's monkeypatch, `isolated` for a block) or for a child process

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from faulty_upstream import FaultyUpstream
+from helpers.email_scan import EMAIL_SHAPED
 from pytest_httpserver import HTTPServer
 from reference_payloads import envelope
 from service_api.service_harness import ServiceProcess
@@ -32,7 +33,6 @@ from werkzeug import Request, Response
 from service.settings import ServiceSettings
 
 # Written here, not imported: the check must not share the code it checks.
-EMAIL_SHAPED = re.compile(r"[\w.%+-]+@[\w-]+(\.[\w-]+)*\.[A-Za-z]{2,}")
 SECRETS = {
     "ads_password": "ads-PASSWORD-a1b2",
     "ads_token": "ads-TOKEN-c3d4",
