@@ -2,8 +2,8 @@
 ratios and the e-mail pattern. Every Python reader (build, summary, report, service, retention,
 bench, tests) imports them from here.
 
-The ratios and the e-mail pattern are dbt vars (dbt_project/dbt_project.yml), so the SQL of the
-models and this module read the same declaration.
+The UTM triple, the measures, the ratios and the e-mail pattern are dbt vars
+(dbt_project/dbt_project.yml), so the SQL of the models and this module read one declaration.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import yaml
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 _VARS = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
 
-UTMS = ("utm_campaign", "utm_source", "utm_medium")
-ADS_MEASURES = ("clicks", "impressions", "cost")
-CRM_MEASURES = ("leads", "opportunities", "closed_won", "revenue")
+UTMS = tuple(_VARS["utm_columns"])
+ADS_MEASURES = tuple(_VARS["ads_measures"])
+CRM_MEASURES = tuple(_VARS["crm_measures"])
 MEASURES = ADS_MEASURES + CRM_MEASURES
 
 

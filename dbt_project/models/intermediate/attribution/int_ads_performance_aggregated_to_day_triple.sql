@@ -10,17 +10,13 @@ final as (
 
     select
         report_date,
-        utm_campaign,
-        utm_source,
-        utm_medium,
-        sum(clicks) as clicks,
-        sum(impressions) as impressions,
-        sum(cost) as cost,
+        {{ column_list(var('utm_columns')) }},
+        {{ column_list(var('ads_measures'), 'sum({column}) as {column}') }},
         count(*) as ads_rows,
         max(load_id) as load_id
 
     from performance
-    group by report_date, utm_campaign, utm_source, utm_medium
+    group by report_date, {{ column_list(var('utm_columns')) }}
 
 )
 

@@ -87,13 +87,9 @@ final as (
         report_date,
         channel,
         campaign_id,
-        utm_campaign,
-        utm_source,
-        utm_medium,
-        clicks,
-        impressions,
-        cost,
-        {%- for measure in ['leads', 'opportunities', 'closed_won', 'revenue'] %}
+        {{ column_list(var('utm_columns')) }},
+        {{ column_list(var('ads_measures')) }},
+        {%- for measure in var('crm_measures') %}
         case
             when ads_rows = 1 then {{ share_of('group_' ~ measure, 'with_group_totals') }}
             else {{ dbt.cast(measure, type_double()) }}

@@ -10,9 +10,7 @@ final as (
 
     select
         report_date,
-        utm_campaign,
-        utm_source,
-        utm_medium,
+        {{ column_list(var('utm_columns')) }},
         count(*) as leads,
         sum(case when stage in ('opportunity', 'closed_won', 'closed_lost') then 1 else 0 end)
             as opportunities,
@@ -21,7 +19,7 @@ final as (
         max(load_id) as load_id
 
     from opportunities
-    group by report_date, utm_campaign, utm_source, utm_medium
+    group by report_date, {{ column_list(var('utm_columns')) }}
 
 )
 

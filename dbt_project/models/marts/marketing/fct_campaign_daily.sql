@@ -16,16 +16,8 @@ final as (
         report_date,
         channel,
         campaign_id,
-        utm_campaign,
-        utm_source,
-        utm_medium,
-        clicks,
-        impressions,
-        cost,
-        leads,
-        opportunities,
-        closed_won,
-        revenue,
+        {{ column_list(var('utm_columns')) }},
+        {{ column_list(var('ads_measures') + var('crm_measures')) }},
         {{ kpi_ratios() }},
         source_load_id
 

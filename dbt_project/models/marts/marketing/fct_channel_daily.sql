@@ -15,13 +15,7 @@ summed as (
     select
         report_date,
         channel,
-        sum(clicks) as clicks,
-        sum(impressions) as impressions,
-        sum(cost) as cost,
-        sum(leads) as leads,
-        sum(opportunities) as opportunities,
-        sum(closed_won) as closed_won,
-        sum(revenue) as revenue,
+        {{ column_list(var('ads_measures') + var('crm_measures'), 'sum({column}) as {column}') }},
         max(source_load_id) as source_load_id
 
     from campaign_days
@@ -34,13 +28,7 @@ final as (
     select
         report_date,
         channel,
-        clicks,
-        impressions,
-        cost,
-        leads,
-        opportunities,
-        closed_won,
-        revenue,
+        {{ column_list(var('ads_measures') + var('crm_measures')) }},
         {{ kpi_ratios() }},
         source_load_id
 

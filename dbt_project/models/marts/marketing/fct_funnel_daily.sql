@@ -22,17 +22,12 @@ crm_groups as (
 joined as (
 
     select
-        coalesce(ads_groups.report_date, crm_groups.report_date) as report_date,
-        coalesce(ads_groups.utm_campaign, crm_groups.utm_campaign) as utm_campaign,
-        coalesce(ads_groups.utm_source, crm_groups.utm_source) as utm_source,
-        coalesce(ads_groups.utm_medium, crm_groups.utm_medium) as utm_medium,
-        coalesce(ads_groups.clicks, 0) as clicks,
-        coalesce(ads_groups.impressions, 0) as impressions,
-        coalesce(ads_groups.cost, 0) as cost,
-        coalesce(crm_groups.leads, 0) as leads,
-        coalesce(crm_groups.opportunities, 0) as opportunities,
-        coalesce(crm_groups.closed_won, 0) as closed_won,
-        coalesce(crm_groups.revenue, 0) as revenue,
+        {{ column_list(
+            ['report_date'] + var('utm_columns'),
+            'coalesce(ads_groups.{column}, crm_groups.{column}) as {column}',
+        ) }},
+        {{ column_list(var('ads_measures'), 'coalesce(ads_groups.{column}, 0) as {column}') }},
+        {{ column_list(var('crm_measures'), 'coalesce(crm_groups.{column}, 0) as {column}') }},
         case
             when crm_groups.load_id is null or ads_groups.load_id > crm_groups.load_id
                 then ads_groups.load_id
@@ -52,15 +47,11 @@ final as (
 
     select
         report_date,
-        utm_campaign,
-        utm_source,
-        utm_medium,
-        clicks,
-        impressions,
-        cost,
-        cast(leads as bigint) as leads,
-        cast(opportunities as bigint) as opportunities,
-        cast(closed_won as bigint) as closed_won,
+        {{ column_list(var('utm_columns')) }},
+        {{ column_list(var('ads_measures')) }},
+        {{ column_list(
+            ['leads', 'opportunities', 'closed_won'], 'cast({column} as bigint) as {column}'
+        ) }},
         revenue,
         {{ kpi_ratios() }},
         source_load_id
