@@ -15,7 +15,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-# The names of the loader's sources (load/sources/*.py NAME); not imported, because importing
+# The names of the loader's sources (Source.name in load/sources/); not imported, because importing
 # the sources imports dlt, which the service has no other use for.
 SOURCES = ("ads", "crm")
 LAST_SUCCESS = "ingest_last_success_timestamp_seconds"
