@@ -74,4 +74,4 @@ spark-demo: install ## the worked example on DuckDB and on Spark, marts compared
 	$(BIN)/python -m spark.demo
 
 clean: ## remove the venv, the warehouse and dbt's artifacts
-	rm -rf $(VENV) .admira warehouse.duckdb published dbt_project/target dbt_project/logs
+	rm -rf $(VENV) .admira warehouse.duckdb warehouse_raw.duckdb published dbt_project/target dbt_project/logs

@@ -79,13 +79,14 @@ def terminal_table(result: dict) -> str:
         f"  load average {result['load_average']['start']} at start, "
         f"{result['load_average']['end']} at end",
         "",
-        f"  {'step':<18} {'seconds':>9} {'rows/s':>11} {'peak MB':>9} {'CPU s':>9}",
+        f"  {'step':<18} {'seconds':>9} {'rows/s':>11} {'peak MB':>9} {'CPU s':>9}"
+        f" {'publish s':>10}",
     ]
     for name, step in result["steps"].items():
         rate = f"{step['rows_per_second']:,}" if step["rows_per_second"] else "-"
         lines.append(
             f"  {name:<18} {step['seconds']:>9.1f} {rate:>11} {step['peak_rss_mb']:>9.0f}"
-            f" {step['cpu_seconds']:>9.1f}"
+            f" {step['cpu_seconds']:>9.1f} {_publish(step):>10}"
         )
     lines.append("")
     for name, value in result["ratios"].items():
@@ -111,14 +112,14 @@ def markdown_table(result: dict) -> str:
         f"{m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB; load average "
         f"{result['load_average']['start']} at start.",
         "",
-        "| step | what | seconds | rows/s | peak MB | CPU s |",
-        "|---|---|---:|---:|---:|---:|",
+        "| step | what | seconds | rows/s | peak MB | CPU s | of which publish s |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for name, step in result["steps"].items():
         rate = f"{step['rows_per_second']:,}" if step["rows_per_second"] else "-"
         lines.append(
             f"| `{name}` | {STEP_NOTES.get(name, '')} | {step['seconds']:.1f} | {rate} | "
-            f"{step['peak_rss_mb']:,.0f} | {step['cpu_seconds']:.1f} |"
+            f"{step['peak_rss_mb']:,.0f} | {step['cpu_seconds']:.1f} | {_publish(step)} |"
         )
     lines.append("")
     for name, value in result["ratios"].items():
@@ -128,6 +129,12 @@ def markdown_table(result: dict) -> str:
         verdict = {True: "met", False: "**missed**", None: "not checked"}[target["met"]]
         lines.append(f"- target {target['name']} ≤ {target['limit']:,}: {value}, {verdict}")
     return "\n".join(lines)
+
+
+def _publish(step: dict) -> str:
+    """The seconds its build spent publishing the snapshot (none for a step without one)."""
+    seconds = step.get("publish_seconds")
+    return "-" if seconds is None else f"{seconds:.2f}"
 
 
 def _target_value(target: dict) -> str:

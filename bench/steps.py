@@ -22,6 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 # Settings that would send the run elsewhere or change its rules: the bench sets its own.
 ISOLATED_SETTINGS = (
     "DUCKDB_PATH",
+    "RAW_DUCKDB_PATH",
     "ADMIRA_STATE_DIR",
     "SNAPSHOT_PATH",
     "INGEST_METRICS_PATH",
@@ -53,6 +54,7 @@ class StepResult:
     peak_rss_mb: float = 0.0
     cpu_seconds: float = 0.0
     rows: int = 0  # records received (Ads + CRM) by the step's load: what it had to process
+    publish_seconds: float | None = None  # of its build: the snapshot's checkpoint and copy
     commands: dict[str, dict] = field(default_factory=dict)
 
     def as_json(self) -> dict:
@@ -61,6 +63,7 @@ class StepResult:
             "peak_rss_mb": self.peak_rss_mb,
             "cpu_seconds": round(self.cpu_seconds, 3),
             "rows": self.rows,
+            "publish_seconds": self.publish_seconds,
             "rows_per_second": round(self.rows / self.seconds) if self.seconds else None,
             "commands": self.commands,
         }
@@ -163,6 +166,8 @@ class BenchRun:
                     self.folder / "dbt-target" / "run_results.json",
                     self.logs / f"{label}.run_results.json",
                 )
+                record = json.loads((self.folder / ".admira" / "last_build.json").read_text())
+                result.publish_seconds = record.get("publish_seconds")
             result.seconds += measured.seconds
             result.cpu_seconds += measured.cpu_seconds
             result.peak_rss_mb = max(result.peak_rss_mb, measured.peak_rss_mb)

@@ -84,7 +84,7 @@ class Settings:
             http_max_retries=int(_float("HTTP_MAX_RETRIES", 4)),
             http_backoff_seconds=_float("HTTP_BACKOFF_SECONDS", 0.5),
             http_backoff_max_seconds=_float("HTTP_BACKOFF_MAX_SECONDS", 30.0),
-            raw_destination=RawDestination.from_env(paths.duckdb_path),
+            raw_destination=RawDestination.from_env(paths.raw_path),
             earliest_plausible_date=_day("EARLIEST_PLAUSIBLE_DATE", EARLIEST_PLAUSIBLE_DATE),
             latest_plausible_days_ahead=_days(
                 "LATEST_PLAUSIBLE_DAYS_AHEAD", LATEST_PLAUSIBLE_DAYS_AHEAD

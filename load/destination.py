@@ -1,6 +1,8 @@
-"""Where dlt lands the raw tables: the DuckDB warehouse (default) or a lake of Parquet files.
+"""Where dlt lands the raw tables: the raw DuckDB file (default) or a lake of Parquet files.
 
-RAW_DESTINATION=duckdb (the default) merges into the DuckDB file at DUCKDB_PATH, as always.
+RAW_DESTINATION=duckdb (the default) merges into the raw file at RAW_DUCKDB_PATH (default
+`warehouse_raw.duckdb` beside the analytics file; warehouse/paths.py), readable by its owner
+only: it holds the personal data, and dbt attaches it read-only.
 RAW_DESTINATION=filesystem lands the same validated Arrow batches as Parquet under LAKE_URL
 (a local folder, default `lake`; `s3://bucket/prefix` in production), one folder per raw table:
 `<LAKE_URL>/raw/<table>/<load_id>.<file_id>.parquet`.
@@ -33,14 +35,14 @@ class RawDestination:
     location: str  # the DuckDB file, or the lake URL
 
     @classmethod
-    def from_env(cls, duckdb_path: Path) -> RawDestination:
+    def from_env(cls, raw_path: Path) -> RawDestination:
         kind = (os.environ.get("RAW_DESTINATION") or "duckdb").strip().lower()
         if kind not in DESTINATIONS:
             raise SystemExit(
                 f"setting RAW_DESTINATION={kind!r} is not one of {', '.join(DESTINATIONS)}"
             )
         if kind == "duckdb":
-            return cls(kind, str(duckdb_path))
+            return cls(kind, str(raw_path))
         return cls(kind, lake_url())
 
     @property

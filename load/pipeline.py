@@ -2,7 +2,8 @@
 
 Sources are independent: a source that fails (network, HTTP status, a body that is not the
 envelope) changes nothing of its own raw tables, the other source still loads, and the run ends
-non-zero naming the failed source. Both sources that succeed land in one dlt load (one load id).
+non-zero naming the failed source. The sources that succeed land in one dlt run, which gives
+each its own load id.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from load.sources import SOURCES
 from load.sources.declaration import Source
 from load.sources.landing import dlt_source, split
 from warehouse.lock import warehouse_lock
+from warehouse.raw_file import RawLayerError, move_raw_layer, owner_only, restrict
 from warehouse.retention import ArchiveFailed, restore_touched_months
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
@@ -63,7 +65,13 @@ def run(
     summary: dict = {"ingested_at": ingested_at.isoformat(), "since": since, "sources": {}}
     if replay:
         summary["replay_of"] = replay.run_id
-    with warehouse_lock(settings.paths.state_dir, "load"):
+    # Whatever the loader writes holds personal data: the raw file, dlt's packages, the archive.
+    with owner_only(), warehouse_lock(settings.paths.state_dir, "load"):
+        if not settings.raw_destination.is_lake:
+            try:
+                move_raw_layer(settings.paths)  # a warehouse of the single-file layout
+            except RawLayerError as exc:
+                raise LoadFailed(f"moving the raw layer into its own file failed: {exc}") from exc
         workdir = Path(tempfile.mkdtemp(prefix="load-", dir=_ensure(settings.paths.state_dir)))
         con = work_area(workdir / "spill")
         if replay:
@@ -126,7 +134,7 @@ def _return_archived_months(
     window = next((results[s.name]["window"] for s in landing if s.replaces_windows), None)
     versions = next((s.accepted_versions for s in landing if s.accepted_versions), None)
     try:
-        months = restore_touched_months(settings.paths.duckdb_path, con, window, versions)
+        months = restore_touched_months(settings.paths, con, window, versions)
     except ArchiveFailed as exc:
         raise LoadFailed(str(exc)) from exc
     if months:
@@ -199,6 +207,8 @@ def _land(settings: Settings, dlt_sources: list) -> str:
     try:
         finish_interrupted_loads(pipeline)  # a killed run's half-landed load, exactly once
         info = pipeline.run(raw.adapt(dlt_sources), **raw.run_options())
+        if not raw.is_lake:
+            restrict(settings.paths.raw_path)  # also a file an earlier release created
     except Exception as exc:  # dlt wraps every cause; say it in one line
         cause = exc
         while cause.__cause__ is not None:

@@ -21,7 +21,8 @@ from warehouse.catalog import MART_NAMES
 from warehouse.code_fingerprint import code_fingerprint
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
-from warehouse.publish import prefetch, publish
+from warehouse.publish import publish
+from warehouse.raw_file import RawLayerError, move_raw_layer, require_raw_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -113,11 +114,12 @@ def _last_good_build_had(paths: WarehousePaths, fingerprint: str) -> bool:
 
 def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: bool = False) -> bool:
     """Run dbt build; on success publish the snapshot. Returns whether it succeeded."""
-    prefetch(paths.duckdb_path, paths.snapshot_path)  # its reads overlap the import below
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
     started = time.time()
     with warehouse_lock(paths.state_dir, "build"):
+        move_raw_layer(paths)  # a warehouse of the single-file layout
+        require_raw_file(paths)
         changed = [] if full_refresh else changed_day_settings(paths.duckdb_path)
         if changed:
             print(
@@ -138,9 +140,12 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
         finally:
             release_duckdb()
         ok = bool(result.success)
+        publish_seconds = None
         if ok:
+            publish_started = time.monotonic()
             try:
                 publish(paths.duckdb_path, paths.snapshot_path)
+                publish_seconds = round(time.monotonic() - publish_started, 3)
             except (OSError, duckdb.Error) as exc:  # a full disk: readers keep the last one
                 ok = False
                 print(f"Publishing the snapshot failed: {exc}", file=sys.stderr)
@@ -151,6 +156,7 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
             "since": since.isoformat() if since else None,
             "full_refresh": full_refresh,
             "snapshot": str(paths.snapshot_path) if ok else None,
+            "publish_seconds": publish_seconds,
             "code_fingerprint": fingerprint,
             "unit_tests": "run" if unit_tests else "skipped (code unchanged)",
         }
@@ -170,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         ok = build(paths, args.since, args.full_refresh)
-    except WarehouseBusy as exc:
+    except (WarehouseBusy, RawLayerError) as exc:
         print(f"build refused: {exc}", file=sys.stderr)
         return 2
     took = time.monotonic() - started

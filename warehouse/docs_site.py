@@ -41,7 +41,7 @@ def generate(paths: WarehousePaths) -> DocsSite:
     """Run `dbt docs generate --static`; raises RuntimeError when dbt fails."""
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
-    with_catalog = paths.duckdb_path.exists()
+    with_catalog = paths.duckdb_path.exists() and paths.raw_path.exists()
     where = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(REPO_ROOT)]
     steps = [["docs", "generate", "--static", *where]]
     if not with_catalog:

@@ -6,20 +6,24 @@ older month of the marts and of the raw tables is written to hive-partitioned Pa
     <ARCHIVE_URL>/archive/<schema>.<table>/month=YYYY-MM/part-NNNN.parquet
 
 read back and compared (row count and a fingerprint of every row) with what DuckDB holds, and
-only then deleted from DuckDB. Everything happens in one DuckDB transaction that also records
-each file in `archive.archived_partitions`: a failure anywhere deletes nothing and records
-nothing, and the next run writes the same file names again (a file that is not recorded is a
-leftover of a failed run: it is removed, and the history views never read it). A rerun finds
-nothing older than the window left in DuckDB and changes nothing. Afterwards the history views
-(marts.fct_*_history, dbt models) are rebuilt to read the new files and the read-only snapshot
-is published again.
+only then deleted from DuckDB. Each DuckDB file (the analytics file: marts and staging; the raw
+file: the raw tables) is archived in one transaction of its own that also records each file in
+its own `archive.archived_partitions` (DuckDB writes one file per transaction): a failure
+deletes nothing of that file and records nothing, and the next run writes the same file names
+again (a file that is not recorded is a leftover of a failed run: it is removed, and the history
+views never read it). The analytics file goes first: a run that stops between the two leaves
+old raw months that the models already skip (macro hot_days_only), never marts that a full
+refresh could no longer rebuild. A rerun finds nothing older than the window left in DuckDB and
+changes nothing. Afterwards the history views (marts.fct_*_history, dbt models) are rebuilt to
+read the new files and the read-only snapshot is published again.
 
 A load that touches an archived month (an Ads window over one of its days, a CRM version that
 counts on one of its days, a new version of an opportunity whose current version counts there)
 first returns that month to the hot tables (`restore_touched_months`, called by the loader):
 the month is read back from the lake into every table it came from, including staging and the
-marts, and leaves the ledger, so the load and the next build bring it up to date and no
-opportunity counts twice. The next archive run moves it out again.
+marts, and leaves the ledgers, so the load and the next build bring it up to date and no
+opportunity counts twice. The raw file goes first, for the same reason as above. The next
+archive run moves it out again.
 """
 
 from __future__ import annotations
@@ -40,10 +44,10 @@ from warehouse.archive_location import archive_url, is_local
 from warehouse.catalog import MARTS
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
+from warehouse.raw_file import RawLayerError, move_raw_layer, owner_only
 
 DEFAULT_HOT_MONTHS = 18
 LEDGER = "archive.archived_partitions"
-BOUNDARIES = "archive.boundaries"
 HISTORY_MODELS = tuple(mart.history for mart in MARTS)
 
 
@@ -56,18 +60,23 @@ class Relation:
     order_by: str  # the clustering order the Parquet files keep
 
 
+QUARANTINE = "raw.rejected_records"  # archived by its ingest month, never returned
 CRM_DAY = "cast(timezone('{tz}', cast(created_at as timestamptz)) as date)"
-RELATIONS = (
+# In the analytics file.
+ANALYTICS_RELATIONS = (
     *(Relation(mart.relation, "report_date", ", ".join(mart.grain)) for mart in MARTS),
+    # Staging is derived from raw, but a month returned to the hot tables needs its rows back.
+    Relation("staging.stg_ads__performance", "report_date", "report_date, channel, campaign_id"),
+    Relation("staging.stg_crm__opportunities", "report_date", "report_date, opportunity_id"),
+)
+# In the raw file.
+RAW_RELATIONS = (
     Relation("raw.ads_performance", "report_date", "report_date, channel, campaign_id"),
     Relation("raw.ads_performance_history", "report_date", "report_date, channel, campaign_id"),
     Relation("raw.ads_load_windows", "window_end", "window_end, window_start"),
     Relation("raw.crm_opportunities", CRM_DAY, "created_at, opportunity_id"),
     Relation("raw.crm_opportunities_history", CRM_DAY, "created_at, opportunity_id"),
-    Relation("raw.rejected_records", "cast(timezone('UTC', ingested_at) as date)", "ingested_at"),
-    # Staging is derived from raw, but a month returned to the hot tables needs its rows back.
-    Relation("staging.stg_ads__performance", "report_date", "report_date, channel, campaign_id"),
-    Relation("staging.stg_crm__opportunities", "report_date", "report_date, opportunity_id"),
+    Relation(QUARANTINE, "cast(timezone('UTC', ingested_at) as date)", "ingested_at"),
 )
 # The raw tables dlt merges on a key: a returned month never brings back a key a later load set.
 MERGE_KEYS = {
@@ -105,10 +114,17 @@ class Partition:
 
 
 class Archiver:
-    """One archive run on an open warehouse connection (the caller holds the lock)."""
+    """One archive run on one open DuckDB file and its relations (the caller holds the lock)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, lake_url: str, timezone: str) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        relations: tuple[Relation, ...],
+        lake_url: str,
+        timezone: str,
+    ) -> None:
         self.con = con
+        self.relations = relations
         self.lake_url = lake_url
         self.timezone = timezone
         self.fs, self.root = fsspec.core.url_to_fs(f"{lake_url}/archive")
@@ -129,15 +145,7 @@ class Archiver:
             )
             """
         )
-        self.con.execute(
-            f"""
-            create table if not exists {BOUNDARIES} (
-                hot_from date primary key,
-                recorded_at timestamptz not null
-            )
-            """
-        )
-        relations = [r for r in RELATIONS if self._exists(r.name)]
+        relations = [r for r in self.relations if self._exists(r.name)]
         self._remove_unrecorded_files(relations)
         moved: list[Partition] = []
         self.con.execute("begin transaction")
@@ -147,16 +155,6 @@ class Archiver:
                     self._write_and_verify(partition)
                     self._delete(partition)
                     moved.append(partition)
-            # From now on the models keep days before the cutoff out (macro hot_days_only).
-            self.con.execute(
-                f"""
-                insert into {BOUNDARIES}
-                select cast($cutoff as date), now()
-                where cast($cutoff as date)
-                    > (select coalesce(max(hot_from), date '0001-01-01') from {BOUNDARIES})
-                """,
-                {"cutoff": cutoff},
-            )
             self.con.execute("commit")
         except Exception as exc:
             self.con.execute("rollback")
@@ -252,7 +250,7 @@ class Archiver:
 
 
 def restore_touched_months(
-    warehouse: Path,
+    paths: WarehousePaths,
     work: duckdb.DuckDBPyConnection,
     ads_window: tuple[dt.date, dt.date] | None,
     crm_versions: str | None,
@@ -262,14 +260,18 @@ def restore_touched_months(
     `work` is the loader's work area; `crm_versions` a select there of the accepted CRM
     versions (opportunity_id, report_date). The caller holds the warehouse lock.
     """
-    if not warehouse.exists():
-        return []
-    try:  # read-only first: most loads touch no archived month and need no write here
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            ledger = _ledger_rows(con)
-    except duckdb.Error:  # unreadable: the landing that follows says why, in its own words
-        return []
-    archived = {month for relation, month, _ in ledger if relation != "raw.rejected_records"}
+    files = {paths.raw_path: RAW_RELATIONS, paths.duckdb_path: ANALYTICS_RELATIONS}
+    ledgers = {}
+    for path in files:
+        if not path.exists():
+            continue
+        try:  # read-only first: most loads touch no archived month and need no write here
+            with duckdb.connect(str(path), read_only=True) as con:
+                ledgers[path] = _ledger_rows(con)
+        except duckdb.Error:  # unreadable: the landing that follows says why, in its own words
+            return []
+    ledger = [row for rows in ledgers.values() for row in rows if row[0] != QUARANTINE]
+    archived = {month for _, month, _ in ledger}
     if not archived:
         return []
     touched = set()
@@ -293,35 +295,44 @@ def restore_touched_months(
             touched |= {by_file[row[0]] for row in hit}
     if not touched:
         return []
+    for path, relations in files.items():  # the raw file first (see the module's docstring)
+        if ledgers.get(path):
+            _return_months(path, relations, ledgers[path], touched)
+    # The files stay until the next archive run removes them as unrecorded: the snapshot that
+    # readers have open may still read them.
+    return [f"{m:%Y-%m}" for m in sorted(touched)]
+
+
+def _return_months(
+    path: Path, relations: tuple[Relation, ...], ledger: list, months: set[dt.date]
+) -> None:
+    """Read `months` back into the relations of one DuckDB file, in one transaction."""
     try:
-        con = duckdb.connect(str(warehouse))
+        con = duckdb.connect(str(path))
     except duckdb.Error as exc:
-        raise ArchiveFailed(f"cannot open {warehouse} to return archived months: {exc}") from exc
+        raise ArchiveFailed(f"cannot open {path} to return archived months: {exc}") from exc
     with con:
         con.execute("set TimeZone = 'UTC'")
         con.execute("begin transaction")
         try:
-            for relation in RELATIONS:
-                if relation.name == "raw.rejected_records":
+            for relation in relations:
+                if relation.name == QUARANTINE:
                     continue
-                files = [f for r, m, f in ledger if r == relation.name and m in touched]
+                files = [f for r, m, f in ledger if r == relation.name and m in months]
                 if files:
                     _read_back(con, relation.name, files)
             con.execute(
-                f"delete from {LEDGER} where relation <> 'raw.rejected_records' "
+                f"delete from {LEDGER} where relation <> '{QUARANTINE}' "
                 "and month in (select unnest($months))",
-                {"months": sorted(touched)},
+                {"months": sorted(months)},
             )
             con.execute("commit")
         except Exception as exc:
             con.execute("rollback")
             raise ArchiveFailed(
-                f"returning archived months to the warehouse failed, nothing changed: "
+                f"returning archived months to {path.name} failed, nothing of it changed: "
                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             ) from exc
-    # The files stay until the next archive run removes them as unrecorded: the snapshot that
-    # readers have open may still read them.
-    return [f"{m:%Y-%m}" for m in sorted(touched)]
 
 
 def _ledger_rows(con: duckdb.DuckDBPyConnection) -> list[tuple[str, dt.date, str]]:
@@ -363,9 +374,30 @@ def archive(paths: WarehousePaths, today: dt.date, months: int) -> dict:
     if not paths.duckdb_path.exists():
         raise ArchiveFailed(f"no warehouse at {paths.duckdb_path}: run make load and make build")
     with warehouse_lock(paths.state_dir, "archive"):
-        with duckdb.connect(str(paths.duckdb_path)) as con:
-            con.execute("set TimeZone = 'UTC'")
-            moved = Archiver(con, lake, timezone).run(cutoff)
+        try:
+            move_raw_layer(paths)  # a warehouse of the single-file layout
+        except RawLayerError as exc:
+            raise ArchiveFailed(f"moving the raw layer into its own file failed: {exc}") from exc
+        moved: list[Partition] = []
+        # The analytics file first (see the module's docstring); the raw file owner-only.
+        for path, relations in (
+            (paths.duckdb_path, ANALYTICS_RELATIONS),
+            (paths.raw_path, RAW_RELATIONS),
+        ):
+            if not path.exists():
+                continue
+            try:
+                with owner_only(), duckdb.connect(str(path)) as con:
+                    con.execute("set TimeZone = 'UTC'")
+                    moved += Archiver(con, relations, lake, timezone).run(cutoff)
+            except ArchiveFailed as exc:
+                if not moved:
+                    raise
+                _refresh_history_views(paths)  # they must read the months that did move
+                raise ArchiveFailed(
+                    f"the months of the marts and staging moved, the raw tables' did not "
+                    f"({exc}); run `make archive` again to finish"
+                ) from exc
         if moved:
             _refresh_history_views(paths)
         record = {

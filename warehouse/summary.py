@@ -32,6 +32,7 @@ def main() -> int:
             f"Rejected records (audit.rejected_records): {total:,}"
             + (f" ({detail})" if detail else "")
         )
+    print(f"Raw layer (the loader only):  {paths.raw_path}")
     print(f"Warehouse (writers):          {paths.duckdb_path}")
     print(f"Read-only snapshot (readers): {paths.snapshot_path}")
     print(

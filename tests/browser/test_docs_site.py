@@ -110,6 +110,12 @@ def test_every_model_and_column_is_described(sample_site: SampleSite) -> None:
                 missing.append(f"{node['name']}.{column}")
     assert not missing, f"undescribed: {missing}"
     assert len([n for n in manifest["exposures"].values()]) == 3
+    # The raw sources live in the raw file: the catalog found their columns there too.
+    sources = catalog["sources"]
+    assert set(sources) == set(manifest["sources"]) and len(sources) == 6
+    for uid, source in sources.items():
+        assert source["metadata"]["database"] == "raw_layer", uid
+        assert len(source["columns"]) >= 3, uid
 
 
 def test_server_serves_the_page_only(docs_url: str) -> None:

@@ -27,6 +27,7 @@ from helpers import REPO_ROOT
 SETTINGS = (
     # where the warehouse, its state, its snapshot, the metrics and the archive live
     "DUCKDB_PATH",
+    "RAW_DUCKDB_PATH",
     "ADMIRA_STATE_DIR",
     "SNAPSHOT_PATH",
     "INGEST_METRICS_PATH",

@@ -34,6 +34,7 @@ def full_refresh_marts(warehouse: Warehouse) -> dict[str, list[tuple]]:
     folder.mkdir()
     mirror = Warehouse(folder)  # no monkeypatch: the test's environment stays the test's
     shutil.copyfile(warehouse.paths.snapshot_path, mirror.paths.duckdb_path)
+    shutil.copyfile(warehouse.paths.raw_path, mirror.paths.raw_path)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DUCKDB_PATH", str(mirror.paths.duckdb_path))  # the rest as the test set it
         assert build(mirror.paths, full_refresh=True)

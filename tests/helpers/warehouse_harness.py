@@ -23,12 +23,13 @@ from helpers.payloads import envelope
 from load.config import Settings
 from load.pipeline import run as run_loader
 from warehouse.build import build
-from warehouse.paths import WarehousePaths
+from warehouse.paths import RAW_CATALOG, WarehousePaths
 
 
 class Warehouse:
-    """A warehouse folder: `warehouse.duckdb`, `.admira/` (lock, dlt state, metrics, last runs)
-    and `published/`, unless `state_dir` or `snapshot_dir` put those elsewhere.
+    """A warehouse folder: `warehouse.duckdb` (analytics), `warehouse_raw.duckdb` (the raw
+    layer), `.admira/` (lock, dlt state, metrics, last runs) and `published/`, unless
+    `state_dir` or `snapshot_dir` put those elsewhere.
 
     With the test's monkeypatch, the process environment is this warehouse's from now until the
     test ends: every setting of helpers.environment.SETTINGS is unset but the warehouse's own,
@@ -117,13 +118,27 @@ class Warehouse:
         assert ok, "dbt build failed (see its output above)"
         return ok
 
+    @contextmanager
+    def connect(self, analytics: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The analytics file (or `analytics`, e.g. the snapshot) read-only, with the raw file
+        attached read-only where there is one: `raw.<table>` reads the raw layer, as in dbt.
+        Before any build there is no analytics file: then the raw file alone."""
+        analytics = analytics or self.paths.duckdb_path
+        main = str(analytics) if analytics.exists() else ":memory:"
+        with duckdb.connect(main, read_only=main != ":memory:") as con:
+            if self.paths.raw_path.exists():
+                con.execute(f"attach '{self.paths.raw_path}' as {RAW_CATALOG} (read_only)")
+                main = con.execute("select current_database()").fetchone()[0]
+                con.execute(f"set search_path = '{main}.main,{RAW_CATALOG}.raw'")
+            yield con
+
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.paths.duckdb_path), read_only=True) as con:
+        with self.connect() as con:
             return con.execute(sql, params or []).fetchall()
 
     def mart(self, name: str) -> list[tuple]:
         """Every row of a mart without the load id column, in grain order."""
-        with duckdb.connect(str(self.paths.duckdb_path), read_only=True) as con:
+        with self.connect() as con:
             columns = [
                 c[0]
                 for c in con.execute(f"describe marts.{name}").fetchall()

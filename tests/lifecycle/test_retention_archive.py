@@ -1,6 +1,7 @@
 """Retention (`make archive`): old months move to Parquet in the lake, the history views still
-show every day, a rerun changes nothing, a failure half-way deletes nothing, and a load that
-touches an archived month brings it back up to date, so every opportunity counts once."""
+show every day, a rerun changes nothing, a failure half-way deletes nothing of the file it
+stopped in, and a load that touches an archived month brings it back up to date, so every
+opportunity counts once."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 from helpers.marts import MARTS
 from helpers.payloads import CAMPAIGNS, ads_payload, crm_payload
 
+from warehouse.paths import RAW_CATALOG
 from warehouse.retention import main as archive_main
 
 TODAY = "2025-04-15"  # with 1 hot month, January and February 2025 are archived
@@ -39,16 +41,24 @@ def marts(warehouse) -> dict[str, list[tuple]]:
 
 
 def warehouse_state(warehouse) -> dict[str, tuple]:
-    """Row count and a fingerprint of every table of the warehouse."""
-    with duckdb.connect(str(warehouse.paths.duckdb_path), read_only=True) as con:
-        tables = con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_type = 'BASE TABLE' order by 1"
-        ).fetchall()
-        return {
-            name: con.execute(f"select count(*), sum(hash(t)) from {name} as t").fetchone()
-            for (name,) in tables
-        }
+    """Row count and a fingerprint of every table of both files (the raw file's named so)."""
+    state = {}
+    for prefix, path in (
+        ("", warehouse.paths.duckdb_path),
+        ("raw file ", warehouse.paths.raw_path),
+    ):
+        with duckdb.connect(str(path), read_only=True) as con:
+            tables = con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+            state |= {
+                prefix + name: con.execute(
+                    f"select count(*), sum(hash(t)) from {name} as t"
+                ).fetchone()
+                for (name,) in tables
+            }
+    return state
 
 
 def lake_state(root: Path) -> dict[str, str]:
@@ -192,21 +202,39 @@ def test_loads_that_touch_archived_months_bring_them_up_to_date(built, tmp_path,
     assert archived == without_load_ids(tables, reference, reference.paths.duckdb_path)
 
 
-def test_a_failure_half_way_deletes_nothing_and_a_rerun_finishes_without_duplicates(built, capsys):
+@pytest.mark.parametrize(
+    "blocked",
+    [
+        "staging.stg_crm__opportunities",  # the analytics file's last table: nothing moves
+        "raw.crm_opportunities",  # the raw file's: the analytics file's months have moved
+    ],
+)
+def test_a_failure_half_way_deletes_nothing_of_its_file_and_a_rerun_finishes(
+    built, capsys, blocked
+):
     warehouse = built
     before, state = marts(warehouse), warehouse_state(warehouse)
     # Something occupies the path of a file written late in the run (a real I/O failure).
-    blocker = warehouse.root / "lake/archive/raw.crm_opportunities/month=2025-02/part-0001.parquet"
+    blocker = warehouse.root / f"lake/archive/{blocked}/month=2025-02/part-0001.parquet"
     blocker.mkdir(parents=True)
 
     assert archive_main(["--months", "1", "--today", TODAY]) == 2
     err = capsys.readouterr().err
-    assert "archive failed: archiving stopped, nothing was deleted" in err
-    assert warehouse_state(warehouse) == {
-        name: value for name, value in state.items() if not name.startswith("archive.")
-    } | {"archive.archived_partitions": (0, None), "archive.boundaries": (0, None)}
+    assert "archiving stopped, nothing was deleted" in err and "Traceback" not in err
+    after = warehouse_state(warehouse)
     written = list((warehouse.root / "lake/archive/marts.fct_campaign_daily").rglob("*.parquet"))
     assert written, "files were written before the failure"
+    untouched = {name: value for name, value in state.items() if "archive." not in name}
+    if blocked.startswith("staging."):
+        assert after == untouched | {"archive.archived_partitions": (0, None)}
+    else:
+        assert "the months of the marts and staging moved, the raw tables' did not" in err
+        raw_file = {name: value for name, value in untouched.items() if name.startswith("raw ")}
+        assert {n: v for n, v in after.items() if n.startswith("raw ")} == raw_file | {
+            "raw file archive.archived_partitions": (0, None)
+        }
+        assert earliest_day(warehouse, "marts.fct_funnel_daily") == HOT_FROM
+        assert history(warehouse) == before  # the history views read what moved
 
     blocker.rmdir()
     assert archive_main(["--months", "1", "--today", TODAY]) == 0
@@ -214,13 +242,16 @@ def test_a_failure_half_way_deletes_nothing_and_a_rerun_finishes_without_duplica
     ledger = warehouse.query(
         "select relation, month, count(*), sum(row_count) from archive.archived_partitions "
         "group by all order by all"
+    ) + warehouse.query(
+        "select relation, month, count(*), sum(row_count) "
+        f"from {RAW_CATALOG}.archive.archived_partitions group by all order by all"
     )
     assert all(files == 1 for _, _, files, _ in ledger), "one file per month: no duplicates"
-    archived = ("raw.", "staging.", "marts.")
-    assert sum(rows for *_, rows in ledger) == sum(
-        count for name, (count, _) in state.items() if name.startswith(archived)
-    ) - sum(count for name, (count, _) in warehouse_state(warehouse).items()
-            if name.startswith(archived))  # fmt: skip
+    assert {relation.split(".")[0] for relation, *_ in ledger} == {"raw", "staging", "marts"}
+    moved_rows = sum(count for name, (count, _) in state.items() if "archive." not in name) - sum(
+        count for name, (count, _) in warehouse_state(warehouse).items() if "archive." not in name
+    )
+    assert sum(rows for *_, rows in ledger) == moved_rows
 
 
 def test_bad_retention_settings_get_a_clear_message(warehouse, monkeypatch, capsys):

@@ -1,5 +1,5 @@
-"""Publishing the snapshot: a byte-identical copy of the warehouse swapped with the old one. The
-file the publish before replaced is rewritten in place only when no reader has it open."""
+"""Publishing the snapshot: a byte-identical copy of the analytics file renamed over the old one;
+a reader that has the old one open keeps it; `published/` holds one copy between builds."""
 
 from __future__ import annotations
 
@@ -11,12 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import publish as publishing
 from warehouse.publish import publish
-
-pytestmark = pytest.mark.skipif(
-    not publishing.REUSES_PREVIOUS, reason="no open file description locks here"
-)
 
 READER = """
 import sys, duckdb
@@ -50,24 +45,17 @@ def version_in(snapshot: Path) -> tuple:
         return con.execute("select min(version), count(*), sum(n) from marts.t").fetchone()
 
 
-def test_every_publish_is_the_warehouse_and_an_unread_previous_file_is_reused(site):
+def test_every_publish_is_the_warehouse_and_published_holds_one_copy(site):
     warehouse, snapshot = site
-    inodes = []
     for version in (1, 2, 3):
         write_version(warehouse, version)
         publish(warehouse, snapshot)
         assert filecmp.cmp(warehouse, snapshot, shallow=False)
         assert version_in(snapshot) == (version, 200_000, sum(range(200_000)))
-        inodes.append(snapshot.stat().st_ino)
-    assert inodes[1] != inodes[0]
-    assert inodes[2] == inodes[0], "the third publish should have rewritten the first file"
-    assert sorted(p.name for p in snapshot.parent.iterdir()) == [
-        ".warehouse.duckdb.previous",
-        "warehouse.duckdb",
-    ]
+        assert [p.name for p in snapshot.parent.iterdir()] == ["warehouse.duckdb"]
 
 
-def test_a_file_a_reader_still_has_open_is_left_alone(site):
+def test_a_reader_of_the_old_snapshot_keeps_reading_it(site):
     warehouse, snapshot = site
     write_version(warehouse, 1)
     publish(warehouse, snapshot)
@@ -79,12 +67,10 @@ def test_a_file_a_reader_still_has_open_is_left_alone(site):
     )
     try:
         assert reader.stdout.readline() == "open\n"
-        first_file = snapshot.stat().st_ino
-        for version in (2, 3):  # the third publish would rewrite the first file if it could
+        for version in (2, 3):
             write_version(warehouse, version)
             publish(warehouse, snapshot)
             assert filecmp.cmp(warehouse, snapshot, shallow=False)
-        assert snapshot.stat().st_ino != first_file
         out, _ = reader.communicate("go\n", timeout=60)
     finally:
         reader.kill()
@@ -92,29 +78,15 @@ def test_a_file_a_reader_still_has_open_is_left_alone(site):
     assert version_in(snapshot)[0] == 3
 
 
-def test_whatever_the_previous_file_holds_the_publish_is_the_warehouse(site):
-    """A publish killed half-way through rewriting it leaves any bytes there."""
+def test_the_first_releases_extra_copies_are_removed(site):
+    """It kept the replaced snapshot as `.previous` for the next publish to rewrite; a publish
+    killed half-way leaves a `.partial`, which the next one overwrites."""
     warehouse, snapshot = site
-    for version in (1, 2):
-        write_version(warehouse, version)
-        publish(warehouse, snapshot)
-    previous = snapshot.with_name(".warehouse.duckdb.previous")
-    with previous.open("r+b") as garbled:
-        garbled.seek(previous.stat().st_size // 3)
-        garbled.write(b"\xff" * 3_000_000)
-        garbled.seek(0, 2)
-        garbled.write(b"\x00" * 5_000_000)  # longer than the warehouse, too
-    write_version(warehouse, 3)
+    write_version(warehouse, 1)
     publish(warehouse, snapshot)
-    assert filecmp.cmp(warehouse, snapshot, shallow=False)
-    assert version_in(snapshot)[0] == 3
-
-
-def test_without_such_locks_every_copy_is_fresh_and_no_previous_is_kept(site, monkeypatch):
-    monkeypatch.setattr(publishing, "REUSES_PREVIOUS", False)
-    warehouse, snapshot = site
-    for version in (1, 2, 3):
-        write_version(warehouse, version)
-        publish(warehouse, snapshot)
-        assert filecmp.cmp(warehouse, snapshot, shallow=False)
+    for leftover in (".warehouse.duckdb.previous", ".warehouse.duckdb.partial"):
+        (snapshot.parent / leftover).write_bytes(b"\xff" * 3_000_000)
+    write_version(warehouse, 2)
+    publish(warehouse, snapshot)
     assert [p.name for p in snapshot.parent.iterdir()] == ["warehouse.duckdb"]
+    assert version_in(snapshot)[0] == 2

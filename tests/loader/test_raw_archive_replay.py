@@ -36,10 +36,10 @@ def crm(opportunity: str, created: str, stage: str, **extra) -> dict:
             "utm_medium": "c", **extra}  # fmt: skip
 
 
-def raw_state(duckdb_path: Path) -> dict[str, list[tuple]]:
+def raw_state(raw_path: Path) -> dict[str, list[tuple]]:
     """Every raw table without dlt's own bookkeeping columns (load ids differ by design)."""
     state = {}
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+    with duckdb.connect(str(raw_path), read_only=True) as con:
         for table in RAW_TABLES:
             columns = [
                 name
@@ -87,7 +87,7 @@ def test_replay_of_the_archive_gives_the_raw_state_of_the_original_loads(
     )
     assert third["sources"]["ads"]["status"] == "failed"
     assert third["sources"]["crm"]["status"] == "ok"
-    original = raw_state(warehouse.paths.duckdb_path)
+    original = raw_state(warehouse.paths.raw_path)
     assert len(original["ads_load_windows"]) == 2 and len(original["rejected_records"]) == 2
     assert [row[:3] for row in original["ads_performance"]] == [
         (dt.date(2025, 8, 2), "google_ads", "C-1")
@@ -116,7 +116,7 @@ def test_replay_of_the_archive_gives_the_raw_state_of_the_original_loads(
     monkeypatch.setenv("ADS_API_URL", "http://127.0.0.1:9/nothing-listens-here")
     monkeypatch.setenv("CRM_API_URL", "http://127.0.0.1:9/nothing-listens-here")
     assert load_main(["--replay", today_range()]) == 0
-    assert raw_state(replayed / "warehouse.duckdb") == original
+    assert raw_state(replayed / "warehouse_raw.duckdb") == original
     output = capsys.readouterr().out
     assert output.count("Replay of run") == 3
     assert "(since 2025-08-01)" in output
@@ -134,10 +134,10 @@ def test_the_archive_can_be_any_fsspec_url(warehouse, tmp_path, monkeypatch):
     fs = fsspec.filesystem("memory")
     pages = fs.glob(f"/admira-{tmp_path.name}/raw_payloads/source=*/ingest_date=*/*.json.gz")
     assert len(pages) == 2
-    original = raw_state(warehouse.paths.duckdb_path)
+    original = raw_state(warehouse.paths.raw_path)
     monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "second.duckdb"))
     assert load_main(["--replay", today_range()]) == 0
-    assert raw_state(tmp_path / "second.duckdb") == original
+    assert raw_state(tmp_path / "second_raw.duckdb") == original
 
 
 def test_a_page_that_cannot_be_archived_fails_its_source(warehouse, tmp_path, monkeypatch, capsys):

@@ -16,6 +16,7 @@ import runpy
 import signal
 import sys
 from collections.abc import Callable
+from types import SimpleNamespace
 
 
 def die(point: str) -> None:
@@ -100,15 +101,32 @@ def _mid_mart_replacement(point: str) -> None:
 
 
 def _mid_snapshot_copy(point: str) -> None:
-    """Half-way through writing the warehouse's copy (a fresh file or the previous snapshot)."""
+    """Half-way through writing the analytics file's copy that becomes the snapshot."""
     import warehouse.publish
 
-    def half_copy(source, target_fd):
-        with open(source, "rb") as src:
-            os.pwrite(target_fd, src.read(os.path.getsize(source) // 2), 0)
+    def half_copy(source, target):
+        with open(source, "rb") as src, open(target, "wb") as copy:
+            copy.write(src.read(os.path.getsize(source) // 2))
         die(point)
 
-    warehouse.publish.make_identical = half_copy
+    warehouse.publish.shutil = SimpleNamespace(copyfile=half_copy)
+
+
+def _in_raw_move(point: str, step: str) -> None:
+    """Moving a single-file warehouse's raw layer out: its copy complete but not renamed into
+    place ("rename"), or renamed but not yet dropped from the analytics file ("drop")."""
+    import warehouse.raw_file as raw_file
+
+    if step == "rename":
+        copy = raw_file._copy_into_partial
+
+        def copy_then_die(*args):
+            copy(*args)
+            die(point)
+
+        raw_file._copy_into_partial = copy_then_die
+    else:
+        raw_file._drop_from_analytics = lambda analytics: die(point)
 
 
 POINTS: dict[str, Callable[[str], None]] = {
@@ -124,6 +142,8 @@ POINTS: dict[str, Callable[[str], None]] = {
     "window_replacement": _mid_window_replacement,
     "mart_replacement": _mid_mart_replacement,
     "snapshot_copy": _mid_snapshot_copy,
+    "raw_move_rename": lambda p: _in_raw_move(p, "rename"),
+    "raw_move_drop": lambda p: _in_raw_move(p, "drop"),
 }
 
 

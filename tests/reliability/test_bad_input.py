@@ -48,9 +48,9 @@ class Target:
 
     def landed(self, source: str, ingested_at: str) -> tuple[int, int]:
         """(accepted rows in the history, rejected rows) of the run stamped `ingested_at`."""
-        if not self.site.paths.duckdb_path.exists():
+        if not self.site.paths.raw_path.exists():
             return 0, 0
-        with duckdb.connect(str(self.site.paths.duckdb_path), read_only=True) as con:
+        with duckdb.connect(str(self.site.paths.raw_path), read_only=True) as con:
             tables = {
                 t
                 for (t,) in con.execute(
@@ -76,7 +76,7 @@ class Target:
         return accepted, rejected
 
     def raw_rows(self, source: str) -> dict[str, int]:
-        with duckdb.connect(str(self.site.paths.duckdb_path), read_only=True) as con:
+        with duckdb.connect(str(self.site.paths.raw_path), read_only=True) as con:
             return {
                 table: con.execute(f"select count(*) from raw.{table}").fetchone()[0]
                 for table in (HISTORY[source], "rejected_records")

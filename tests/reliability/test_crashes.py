@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import time
 
 import duckdb
 import pytest
+from helpers.first_release import merge_into_single_file
 from recovery_check import assert_recovered, pending_dlt_packages
 from reference_payloads import RESTATEMENT_SINCE, restatement
 from reference_run import Reference, rerun_and_build, restatement_env
@@ -37,13 +37,11 @@ LOADER_POINTS = (
     "after_land",
 )
 # Where a build can die: inside a mart's transaction (days deleted, not inserted), and half-way
-# through copying the snapshot that readers open, into a fresh file or into the previous
-# snapshot's file (which a publish rewrites in place when no reader has it open).
-BUILD_POINTS = ("mart_replacement", "snapshot_copy", "snapshot_copy_into_previous")
-
-
-def snapshot_marts(site: Site) -> dict[str, list[tuple]]:
-    return site.contents(site.paths.snapshot_path).marts
+# through copying the snapshot that readers open. The first build on a warehouse of the first
+# release's single-file layout can also die moving its raw layer out: the raw file's copy
+# complete but not renamed into place, or renamed but the raw schemas not yet dropped.
+BUILD_POINTS = ("mart_replacement", "snapshot_copy")
+MOVE_POINTS = ("raw_move_rename", "raw_move_drop")
 
 
 @pytest.fixture(scope="module")
@@ -153,21 +151,36 @@ def test_build_killed_at_a_named_point_recovers_on_rerun(
 ):
     with figures.crash(f"build killed at {point}"):
         site = loaded.copy_to(tmp_path / "site")
-        snapshot = site.paths.snapshot_path
-        into_previous = point == "snapshot_copy_into_previous"
-        if into_previous:
-            shutil.copyfile(snapshot, snapshot.with_name(f".{snapshot.name}.previous"))
-            point = "snapshot_copy"
         killed = site.run("warehouse.build", env=site.env(), kill_at=point)
         assert killed.returncode == KILLED, killed.stdout[-3000:] + killed.stderr[-3000:]
         assert f"SIGKILL at {point}" in killed.stderr
-        if into_previous:  # it was rewriting the previous file, not writing a fresh one
-            assert not snapshot.with_name(f".{snapshot.name}.partial").exists()
         # Readers still have the last good snapshot, whole.
-        assert snapshot_marts(site) == reference.first.marts
+        assert site.snapshot_marts() == reference.first.marts
         assert site.build(), "the build after the killed one failed"
         assert_recovered(site, reference, figures)
-        assert snapshot_marts(site) == reference.final.marts
+        assert site.snapshot_marts() == reference.final.marts
+
+
+@pytest.mark.parametrize("point", MOVE_POINTS)
+def test_build_killed_moving_a_single_file_warehouse_recovers_on_rerun(
+    point, loaded, reference, figures, tmp_path
+):
+    with figures.crash(f"build killed at {point}"):
+        site = loaded.copy_to(tmp_path / "site")
+        merge_into_single_file(site.paths)
+        killed = site.run("warehouse.build", env=site.env(), kill_at=point)
+        assert killed.returncode == KILLED, killed.stdout[-3000:] + killed.stderr[-3000:]
+        assert f"SIGKILL at {point}" in killed.stderr
+        assert site.paths.raw_path.exists() == (point == "raw_move_drop")
+        assert site.snapshot_marts() == reference.first.marts
+        assert site.build(), "the build after the killed one failed"
+        assert_recovered(site, reference, figures)
+        assert site.snapshot_marts() == reference.final.marts
+        with duckdb.connect(str(site.paths.duckdb_path), read_only=True) as con:
+            schemas = {
+                r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()
+            }
+        assert not schemas & {"raw", "raw_staging"}, schemas
 
 
 def test_build_killed_at_a_random_moment_recovers_on_rerun(loaded, reference, figures, tmp_path):
@@ -188,4 +201,4 @@ def test_build_killed_at_a_random_moment_recovers_on_rerun(loaded, reference, fi
             pass  # the published snapshot opens, whatever the moment
         assert site.build(), "the build after the killed one failed"
         assert_recovered(site, reference, figures)
-        assert snapshot_marts(site) == reference.final.marts
+        assert site.snapshot_marts() == reference.final.marts

@@ -36,7 +36,7 @@ def assert_unchanged(site: Site, reference: Reference) -> None:
     """Every raw row, every load and every mart of the warehouse, and the readers' snapshot,
     exactly as they were before the failed runs."""
     assert site.contents() == reference.first
-    assert site.contents(site.paths.snapshot_path).marts == reference.first.marts
+    assert site.snapshot_marts() == reference.first.marts
 
 
 def test_a_full_disk_fails_clearly_and_keeps_the_previous_warehouse(reference, figures, tmp_path):
@@ -77,13 +77,13 @@ def test_a_full_snapshot_volume_keeps_the_last_snapshot(reference, figures, tmp_
             assert exit_code == 1, out[-3000:] + err[-3000:]
             assert "Publishing the snapshot failed" in err and "No space left on device" in err
             assert "readers keep the last good one" in err and "Traceback" not in out + err
-            assert site.contents(site.paths.snapshot_path).marts == reference.first.marts
+            assert site.snapshot_marts() == reference.first.marts
             assert sorted(p.name for p in volume.iterdir()) == [old_snapshot.name], (
                 "the partial copy was left behind"
             )
         remount(volume, f"size={64 << 20}")
         assert site.build()
-        assert site.contents(site.paths.snapshot_path).marts == reference.final.marts
+        assert site.snapshot_marts() == reference.final.marts
         assert_recovered(site, reference, figures)
 
 

@@ -102,13 +102,23 @@ class Site(Warehouse):
         shutil.copytree(self.root, root, symlinks=True)
         return Site(root)
 
-    def contents(self, path: Path | None = None) -> WarehouseContents:
-        with duckdb.connect(str(path or self.paths.duckdb_path), read_only=True) as con:
+    def contents(self) -> WarehouseContents:
+        """The raw layer and the analytics file's marts."""
+        with self.connect() as con:
             current = {t: _rows(con, f"raw.{t}") for t in CURRENT_TABLES}
             appended = {t: _rows_per_load(con, f"raw.{t}") for t in APPEND_TABLES}
-            marts = {m: _rows(con, f"marts.{m}") for m in MARTS if _exists(con, "marts", m)}
             loads = dict(con.execute("select load_id, status from raw._dlt_loads").fetchall())
+            marts = marts_in(con)
         return WarehouseContents(current, appended, marts, loads)
+
+    def snapshot_marts(self) -> dict[str, list[tuple]]:
+        """The marts that readers see: the published snapshot's, opened alone."""
+        with duckdb.connect(str(self.paths.snapshot_path), read_only=True) as con:
+            return marts_in(con)
+
+
+def marts_in(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    return {m: _rows(con, f"marts.{m}") for m in MARTS if _exists(con, "marts", m)}
 
 
 def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

@@ -15,10 +15,9 @@
     {{ return([]) }}
 {%- endmacro %}
 
-{#- raw.rejected_records is archived by its ingest month, not by a report day. -#}
+{#- The analytics file's ledger (the marts and staging); the raw file keeps its own. -#}
 {% macro duckdb__archived_months() -%}
     {{ return(archive_ledger_values(
-        "select distinct cast(month as varchar) from archive.archived_partitions "
-        ~ "where relation <> 'raw.rejected_records' order by 1"
+        "select distinct cast(month as varchar) from archive.archived_partitions order by 1"
     )) }}
 {%- endmacro %}
