@@ -29,6 +29,7 @@ from load.http_client import Fetcher, SourceError, redact
 from load.observability import log
 from warehouse.archive_location import archive_url
 from warehouse.paths import WarehousePaths
+from warehouse.raw_file import private_folder
 
 PAYLOADS = "raw_payloads"
 CHUNK_BYTES = 1 << 20
@@ -59,6 +60,7 @@ class RawArchive:
         """Compress `body` into the archive; return the page's manifest entry."""
         digest = hashlib.sha256()
         self.fs.makedirs(folder, exist_ok=True)
+        private_folder(self.fs, self.root)  # the pages hold the personal data
         final, partial = f"{folder}/{name}", f"{folder}/.{name}.partial"
         with open(body, "rb") as src, self.fs.open(partial, "wb") as raw_out:
             with gzip.GzipFile(fileobj=raw_out, mode="wb", compresslevel=GZIP_LEVEL) as out:

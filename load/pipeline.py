@@ -65,8 +65,7 @@ def run(
     summary: dict = {"ingested_at": ingested_at.isoformat(), "since": since, "sources": {}}
     if replay:
         summary["replay_of"] = replay.run_id
-    # Whatever the loader writes holds personal data: the raw file, dlt's packages, the archive.
-    with owner_only(), warehouse_lock(settings.paths.state_dir, "load"):
+    with warehouse_lock(settings.paths.state_dir, "load"):
         if not settings.raw_destination.is_lake:
             try:
                 move_raw_layer(settings.paths)  # a warehouse of the single-file layout
@@ -198,15 +197,17 @@ def _read_page(con: duckdb.DuckDBPyConnection, source: Source, body: Path, workd
 def _land(settings: Settings, dlt_sources: list) -> str:
     """Hand the validated Arrow batches to dlt; return the load id."""
     raw = settings.raw_destination
-    pipeline = dlt.pipeline(
-        pipeline_name=raw.pipeline_name(PIPELINE_NAME),
-        destination=raw.dlt_destination(),
-        dataset_name=RAW_DATASET,
-        pipelines_dir=str(settings.paths.state_dir / "pipelines"),
-    )
     try:
-        finish_interrupted_loads(pipeline)  # a killed run's half-landed load, exactly once
-        info = pipeline.run(raw.adapt(dlt_sources), **raw.run_options())
+        # The raw file, its log and dlt's packages hold the personal data: owner-only.
+        with owner_only():
+            pipeline = dlt.pipeline(
+                pipeline_name=raw.pipeline_name(PIPELINE_NAME),
+                destination=raw.dlt_destination(),
+                dataset_name=RAW_DATASET,
+                pipelines_dir=str(settings.paths.state_dir / "pipelines"),
+            )
+            finish_interrupted_loads(pipeline)  # a killed run's half-landed load, exactly once
+            info = pipeline.run(raw.adapt(dlt_sources), **raw.run_options())
         if not raw.is_lake:
             restrict(settings.paths.raw_path)  # also a file an earlier release created
     except Exception as exc:  # dlt wraps every cause; say it in one line

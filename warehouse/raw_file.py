@@ -1,8 +1,9 @@
 """The raw layer's own DuckDB file: private to its owner, and the move out of a single file.
 
 The raw file holds the personal data (docs/contract.md §2, Personal data): the loader writes it,
-dbt attaches it read-only, nothing publishes it. It is created readable by its owner only, and
-so is everything the loader writes beside it (dlt's packages, the payload archive).
+dbt attaches it read-only, nothing publishes it. It is created readable by its owner only (its
+write-ahead log too), and so are the folders of the other copies of that data: dlt's load
+packages, the payload archive, the raw months retention moved to the lake.
 
 Warehouses of the first release kept the raw layer (schemas `raw` and `raw_staging`, dlt's
 state tables included) in the analytics file. The first load, build or archive on such a file
@@ -20,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
 
 from warehouse.paths import WarehousePaths
 
@@ -39,6 +42,13 @@ def owner_only() -> Iterator[None]:
         yield
     finally:
         os.umask(previous)
+
+
+def private_folder(fs: fsspec.AbstractFileSystem, path: str) -> None:
+    """A local folder of personal data, its owner's only (an object store's access is its
+    bucket policy's)."""
+    if isinstance(fs, LocalFileSystem):
+        os.chmod(path, 0o700)
 
 
 def restrict(raw_path: Path) -> None:

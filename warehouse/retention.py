@@ -29,6 +29,7 @@ archive run moves it out again.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -44,7 +45,7 @@ from warehouse.archive_location import archive_url, is_local
 from warehouse.catalog import MARTS
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
-from warehouse.raw_file import RawLayerError, move_raw_layer, owner_only
+from warehouse.raw_file import RawLayerError, move_raw_layer, owner_only, private_folder
 
 DEFAULT_HOT_MONTHS = 18
 LEDGER = "archive.archived_partitions"
@@ -204,6 +205,8 @@ class Archiver:
             [relation.name, partition.month],
         ).fetchone()[0]
         self.fs.makedirs(folder, exist_ok=True)
+        if self.relations is RAW_RELATIONS:  # personal data, as in the raw file
+            private_folder(self.fs, f"{self.root}/{relation.name}")
         path = f"{folder}/part-{recorded + 1:04d}.parquet"
         url = path if is_local(self.lake_url) else self.fs.unstrip_protocol(path)
         self.con.execute(
@@ -379,15 +382,16 @@ def archive(paths: WarehousePaths, today: dt.date, months: int) -> dict:
         except RawLayerError as exc:
             raise ArchiveFailed(f"moving the raw layer into its own file failed: {exc}") from exc
         moved: list[Partition] = []
-        # The analytics file first (see the module's docstring); the raw file owner-only.
-        for path, relations in (
-            (paths.duckdb_path, ANALYTICS_RELATIONS),
-            (paths.raw_path, RAW_RELATIONS),
+        # The analytics file first (see the module's docstring). The raw file's log and months
+        # hold personal data: owner-only; the marts' months are read by the history views.
+        for path, relations, private in (
+            (paths.duckdb_path, ANALYTICS_RELATIONS, contextlib.nullcontext()),
+            (paths.raw_path, RAW_RELATIONS, owner_only()),
         ):
             if not path.exists():
                 continue
             try:
-                with owner_only(), duckdb.connect(str(path)) as con:
+                with private, duckdb.connect(str(path)) as con:
                     con.execute("set TimeZone = 'UTC'")
                     moved += Archiver(con, relations, lake, timezone).run(cutoff)
             except ArchiveFailed as exc:

@@ -83,14 +83,18 @@ def test_no_text_column_of_the_snapshot_holds_an_email(sample):
     assert len(columns) > 20 and scanned > 1000, (len(columns), scanned)
 
 
-def test_the_raw_file_and_what_the_loader_writes_beside_it_are_its_owners_only(sample):
-    assert stat.S_IMODE(sample.paths.raw_path.stat().st_mode) == 0o600
-    # dlt's load packages and the payload archive hold the same personal data.
-    for folder in (sample.paths.state_dir / "pipelines", sample.root / "lake"):
-        files = [path for path in folder.rglob("*") if path.is_file()]
-        assert files, folder
-        for path in files:
-            assert not stat.S_IMODE(path.stat().st_mode) & 0o077, path
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_raw_file_and_the_other_copies_of_its_data_are_their_owners_only(sample):
+    assert mode(sample.paths.raw_path) == 0o600
+    # dlt's load packages and the payload archive hold the same personal data; the folders
+    # readers need (the state the service reads, the lake's archived marts) stay readable.
+    for folder in (sample.paths.state_dir / "pipelines", sample.root / "lake" / "raw_payloads"):
+        assert any(path.is_file() for path in folder.rglob("*")), folder
+        assert mode(folder) == 0o700, folder
+    assert mode(sample.paths.state_dir) & 0o055 and mode(sample.root / "lake") & 0o055
 
 
 def test_a_raw_file_made_readable_by_others_is_made_private_again_by_the_next_load(
@@ -100,7 +104,7 @@ def test_a_raw_file_made_readable_by_others_is_made_private_again_by_the_next_lo
     site = Warehouse(tmp_path / "site", monkeypatch)
     site.paths.raw_path.chmod(0o644)
     assert site.load(None, None)["status"] == "ok"
-    assert stat.S_IMODE(site.paths.raw_path.stat().st_mode) == 0o600
+    assert mode(site.paths.raw_path) == 0o600
 
 
 def everything(site: Warehouse) -> dict[str, list[tuple]]:
@@ -137,6 +141,9 @@ def archived_site(sample, tmp_path, monkeypatch) -> Warehouse:
     site = Warehouse(tmp_path / "site", monkeypatch)
     moved = archive(site.paths, dt.date(2025, 9, 15), 1)["moved"]
     assert {item["relation"].split(".")[0] for item in moved} == {"marts", "staging", "raw"}
+    archived = site.root / "lake" / "archive"
+    assert mode(archived / "raw.crm_opportunities") == 0o700  # personal data
+    assert mode(archived / "marts.fct_funnel_daily") & 0o055  # the history views read it
     return site
 
 
@@ -157,7 +164,7 @@ def test_the_first_build_on_a_single_file_warehouse_moves_the_raw_layer_losing_n
     assert "Moved the raw layer" in result.stdout
 
     assert everything(site) == before
-    assert stat.S_IMODE(site.paths.raw_path.stat().st_mode) == 0o600
+    assert mode(site.paths.raw_path) == 0o600
     for path in (site.paths.duckdb_path, site.paths.snapshot_path):
         with duckdb.connect(str(path), read_only=True) as con:
             assert {schema for schema, _, _ in relations(con)} == ANALYTICS_SCHEMAS | {"archive"}
