@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 ROWS ?= 1000000
 
 .PHONY: help install run load build summary archive serve test reliability lint docs \
-	docs-serve report bench spark-build spark-demo clean
+	docs-serve kpis report bench spark-build spark-demo clean
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -60,6 +60,9 @@ docs: install ## the static dbt docs site (under the warehouse lock: it reads th
 
 docs-serve: docs ## serve the docs site on 127.0.0.1:DOCS_PORT (default 8081)
 	$(BIN)/python -m warehouse.docs_server
+
+kpis: install ## the semantic layer on the snapshot: the metrics, or Q="--metrics roas --group-by ..."
+	$(BIN)/python -m semantic $(if $(Q),query $(Q))
 
 report: install ## the KPI report, one static HTML page from the snapshot (REPORT_PATH)
 	$(BIN)/python -m report

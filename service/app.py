@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from semantic.layer import ManifestUnavailable, UnknownName, describe
 from service import params
 from service.access_log import AccessLog, log
 from service.export import SinkFailed, SinkNotConfigured, export_day
@@ -26,6 +27,7 @@ from service.ingest_runs import IngestRuns, RunInProgress
 from service.kpi_api import ChannelQuery, FunnelQuery, channel_rows, funnel
 from service.prometheus_metrics import ServiceMetrics
 from service.readiness import readiness
+from service.semantic_api import SemanticLayers, kpi_rows
 from service.settings import ServiceSettings
 from service.snapshot_reader import SnapshotReader, SnapshotUnavailable
 
@@ -44,6 +46,7 @@ def create_app(settings: ServiceSettings) -> Starlette:
     metrics = ServiceMetrics(settings.ingest_metrics_path, settings.paths.snapshot_path)
     reader = SnapshotReader(settings.paths.snapshot_path)
     runs = IngestRuns(settings, metrics)
+    layers = SemanticLayers(settings.paths.semantic_manifest_path)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -82,6 +85,15 @@ def create_app(settings: ServiceSettings) -> Starlette:
         with reader.cursor() as cursor:
             return JSONResponse(funnel(cursor, funnel_query))
 
+    def kpis(request: Request) -> Response:
+        params.only(request.query_params, ())
+        return JSONResponse(describe(layers.current()))
+
+    def kpis_query(request: Request) -> Response:
+        layer = layers.current()
+        with reader.cursor() as cursor:
+            return JSONResponse(kpi_rows(layer, cursor, request.query_params))
+
     def ingest_run(request: Request) -> Response:
         params.only(request.query_params, ("since",))
         since = params.date(request.query_params, "since")
@@ -107,6 +119,12 @@ def create_app(settings: ServiceSettings) -> Starlette:
     async def param_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, params.ParamError)
         return _error(request, 400, exc.message, parameter=exc.parameter)
+
+    async def unknown_name(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, UnknownName)
+        parameter = {"metric": "metrics", "group_by": "group_by", "order": "order"}[exc.kind]
+        message = f"{exc}; the known names are listed in 'known'" if exc.name else str(exc)
+        return _error(request, 400, message, parameter=parameter, known=exc.known)
 
     async def snapshot_unavailable(request: Request, exc: Exception) -> Response:
         return _error(request, 503, str(exc))
@@ -138,6 +156,8 @@ def create_app(settings: ServiceSettings) -> Starlette:
         Route("/metrics", prometheus, methods=["GET"]),
         Route("/metrics/channel", channel, methods=["GET"]),
         Route("/metrics/funnel", funnel_endpoint, methods=["GET"]),
+        Route("/kpis", kpis, methods=["GET"]),
+        Route("/kpis/query", kpis_query, methods=["GET"]),
         Route("/ingest/run", ingest_run, methods=["POST"]),
         Route("/ingest/runs/{run_id}", ingest_run_status, methods=["GET"]),
         Route("/export/run", export, methods=["POST"]),
@@ -148,6 +168,8 @@ def create_app(settings: ServiceSettings) -> Starlette:
         exception_handlers={
             params.ParamError: param_error,
             SnapshotUnavailable: snapshot_unavailable,
+            ManifestUnavailable: snapshot_unavailable,
+            UnknownName: unknown_name,
             duckdb.Error: query_failed,
             RunInProgress: run_in_progress,
             SinkNotConfigured: sink_not_configured,

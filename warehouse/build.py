@@ -28,6 +28,21 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 
+def target_dir() -> Path:
+    """Where dbt writes its artifacts: DBT_TARGET_PATH (relative to the project) or target/."""
+    configured = os.environ.get("DBT_TARGET_PATH")
+    if not configured:
+        return PROJECT_DIR / "target"
+    path = Path(configured)
+    return path if path.is_absolute() else PROJECT_DIR / path
+
+
+def publish_snapshot(paths: WarehousePaths) -> None:
+    """The snapshot for readers, and the semantic manifest that describes it."""
+    manifest = (target_dir() / "semantic_manifest.json", paths.semantic_manifest_path)
+    publish(paths.duckdb_path, paths.snapshot_path, beside=(manifest,))
+
+
 def dbt_args(command: str, since: dt.date | None = None, full_refresh: bool = False) -> list[str]:
     args = [command, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(REPO_ROOT)]
     if since:
@@ -144,7 +159,7 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
         if ok:
             publish_started = time.monotonic()
             try:
-                publish(paths.duckdb_path, paths.snapshot_path)
+                publish_snapshot(paths)
                 publish_seconds = round(time.monotonic() - publish_started, 3)
             except (OSError, duckdb.Error) as exc:  # a full disk: readers keep the last one
                 ok = False

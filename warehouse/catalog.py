@@ -2,8 +2,10 @@
 ratios and the e-mail pattern. Every Python reader (build, summary, report, service, retention,
 bench, tests) imports them from here.
 
-The UTM triple, the measures, the ratios and the e-mail pattern are dbt vars
-(dbt_project/dbt_project.yml), so the SQL of the models and this module read one declaration.
+The UTM triple, the measures and the e-mail pattern are dbt vars (dbt_project/dbt_project.yml);
+the ratios are the semantic layer's ratio metrics marked `in_marts`
+(models/marts/semantic/_semantic__metrics.yml), which macro kpi_ratios reads the same way: the
+SQL of the models, MetricFlow and this module read one declaration.
 """
 
 from __future__ import annotations
@@ -31,7 +33,25 @@ class Ratio:
     denominator: str
 
 
-RATIOS = tuple(Ratio(**ratio) for ratio in _VARS["kpi_ratios"])
+METRICS_YAML = DBT_PROJECT_DIR / "models" / "marts" / "semantic" / "_semantic__metrics.yml"
+
+
+def _mart_ratios(metrics: list[dict]) -> tuple[Ratio, ...]:
+    """Each ratio metric marked in_marts, its numerator and denominator as the measures of the
+    simple metrics it divides, in the YAML's order (as macro kpi_ratios reads dbt's graph)."""
+    measure_of = {m["name"]: m["type_params"]["measure"] for m in metrics if m["type"] == "simple"}
+    return tuple(
+        Ratio(
+            m["name"],
+            measure_of[m["type_params"]["numerator"]],
+            measure_of[m["type_params"]["denominator"]],
+        )
+        for m in metrics
+        if m["type"] == "ratio" and m.get("config", {}).get("meta", {}).get("in_marts")
+    )
+
+
+RATIOS = _mart_ratios(yaml.safe_load(METRICS_YAML.read_text())["metrics"])
 RATIO_NAMES = tuple(ratio.name for ratio in RATIOS)
 RATIO_BY_NAME = {ratio.name: ratio for ratio in RATIOS}
 

@@ -15,7 +15,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from warehouse.docs_site import STATIC_PAGE, target_dir
+from warehouse.build import target_dir
+from warehouse.docs_site import STATIC_PAGE
 
 DEFAULT_PORT = 8081
 

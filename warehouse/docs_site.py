@@ -9,12 +9,11 @@ generated from the project alone (models, docs, lineage) with an empty catalog.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from warehouse.build import PROJECT_DIR, REPO_ROOT, release_duckdb
+from warehouse.build import PROJECT_DIR, REPO_ROOT, release_duckdb, target_dir
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
 
@@ -26,15 +25,6 @@ class DocsSite:
     page: Path  # the single self-contained HTML file
     counts: dict[str, int]  # resource type -> how many (model, source, exposure, ...)
     with_catalog: bool  # False when there was no warehouse to describe
-
-
-def target_dir() -> Path:
-    """Where dbt writes its artifacts: DBT_TARGET_PATH (relative to the project) or target/."""
-    configured = os.environ.get("DBT_TARGET_PATH")
-    if not configured:
-        return PROJECT_DIR / "target"
-    path = Path(configured)
-    return path if path.is_absolute() else PROJECT_DIR / path
 
 
 def generate(paths: WarehousePaths) -> DocsSite:

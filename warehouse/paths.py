@@ -46,6 +46,11 @@ class WarehousePaths:
         if self.raw_path is None:
             object.__setattr__(self, "raw_path", default_raw_path(self.duckdb_path))
 
+    @property
+    def semantic_manifest_path(self) -> Path:
+        """The semantic layer's manifest of the snapshot, published beside it by each build."""
+        return self.snapshot_path.with_name("semantic_manifest.json")
+
     @classmethod
     def from_env(cls) -> WarehousePaths:
         duckdb_path = Path(os.environ.get("DUCKDB_PATH") or "warehouse.duckdb").resolve()

@@ -429,8 +429,7 @@ def _refresh_history_views(paths: WarehousePaths) -> None:
     """Rebuild marts.fct_*_history so they read the new files; then publish for readers."""
     from dbt.cli.main import dbtRunner
 
-    from warehouse.build import dbt_args, release_duckdb
-    from warehouse.publish import publish
+    from warehouse.build import dbt_args, publish_snapshot, release_duckdb
 
     try:
         result = dbtRunner().invoke(dbt_args("run") + ["--select", *HISTORY_MODELS])
@@ -441,7 +440,7 @@ def _refresh_history_views(paths: WarehousePaths) -> None:
             "the months were archived, but rebuilding the history views failed (see dbt's "
             "output above); run `make build` to rebuild them"
         )
-    publish(paths.duckdb_path, paths.snapshot_path)
+    publish_snapshot(paths)
 
 
 def main(argv: list[str] | None = None) -> int:

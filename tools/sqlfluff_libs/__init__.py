@@ -3,7 +3,9 @@
 SQLFluff renders the models without dbt or a database; its dbt builtins cover ref, source,
 config, this and is_incremental, and these names cover the rest, enough to render the DuckDB
 SQL the models compile to. `execute` is False, so the macros take their parse-time paths and
-never query. var() reads the vars of dbt_project.yml: the ratios and the e-mail pattern too.
+never query. var() reads the vars of dbt_project.yml, and `graph.metrics` the semantic layer's
+metrics (as dbt's graph holds them: a measure, numerator or denominator as {name}), so the
+marts render with their ratio columns.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from typing import Any
 import yaml
 from jinja2 import pass_context
 
-_VARS = yaml.safe_load(
-    (Path(__file__).resolve().parents[2] / "dbt_project" / "dbt_project.yml").read_text()
-)["vars"]
+_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+_VARS = yaml.safe_load((_PROJECT / "dbt_project.yml").read_text())["vars"]
+_METRICS = yaml.safe_load(
+    (_PROJECT / "models" / "marts" / "semantic" / "_semantic__metrics.yml").read_text()
+)["metrics"]
 
 execute = False
 
@@ -65,10 +69,27 @@ dbt = _Namespace(
     type_string=lambda: "varchar",
     date_trunc=lambda part, expression: f"date_trunc('{part}', {expression})",
     dateadd=lambda part, amount, expression: f"{expression} + ({amount}) * interval 1 {part}",
+    date_spine=lambda part, start, end: (
+        f"select unnest(range({start}, {end}, interval 1 {part})) as date_{part}"
+    ),
 )
 exceptions = _Namespace(raise_compiler_error=_raise_compiler_error)
 modules = _Namespace(re=re)
 flags = _Namespace(FULL_REFRESH=False, WHICH="compile", SELECT=None)
 target = _Namespace(type="duckdb", name="duckdb", schema="main", database="warehouse")
 model = _Namespace(resource_type="model")
-graph: dict[str, Any] = {"nodes": {}}
+graph: dict[str, Any] = {
+    "nodes": {},
+    "metrics": {
+        f"metric.admira.{metric['name']}": {
+            "name": metric["name"],
+            "type": metric["type"],
+            "config": {"meta": metric.get("config", {}).get("meta", {})},
+            "type_params": {
+                key: {"name": value} if isinstance(value, str) else value
+                for key, value in metric.get("type_params", {}).items()
+            },
+        }
+        for metric in _METRICS
+    },
+}

@@ -18,7 +18,7 @@ final as (
         campaign_id,
         {{ column_list(var('utm_columns')) }},
         {{ column_list(var('ads_measures') + var('crm_measures')) }},
-        {{ kpi_ratios() }},
+        {{ kpi_ratios() }}
         source_load_id
 
     from attributed

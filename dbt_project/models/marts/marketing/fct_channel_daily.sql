@@ -29,7 +29,7 @@ final as (
         report_date,
         channel,
         {{ column_list(var('ads_measures') + var('crm_measures')) }},
-        {{ kpi_ratios() }},
+        {{ kpi_ratios() }}
         source_load_id
 
     from summed

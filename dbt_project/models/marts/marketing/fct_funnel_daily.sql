@@ -53,7 +53,7 @@ final as (
             ['leads', 'opportunities', 'closed_won'], 'cast({column} as bigint) as {column}'
         ) }},
         revenue,
-        {{ kpi_ratios() }},
+        {{ kpi_ratios() }}
         source_load_id
 
     from joined

@@ -1,0 +1,1 @@
+"""The semantic layer: metrics by name (semantic/layer.py), make kpis (semantic/cli.py)."""
