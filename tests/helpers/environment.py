@@ -45,6 +45,7 @@ SETTINGS = (
     "RAW_DESTINATION",
     "LAKE_URL",
     # the build, retention and Spark
+    "DBT_TARGET",
     "DBT_TESTS_COVER_LOADS_AFTER",
     "HOT_RETENTION_MONTHS",
     "SPARK_WAREHOUSE_DIR",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from helpers.generated import loads
 from helpers.marts import (
     CAMPAIGN,
     FUNNEL,
@@ -16,7 +17,6 @@ from helpers.oracle import Oracle
 from helpers.payloads import BASE_ADS, BASE_CRM, ads, crm
 from helpers.warehouse_harness import Warehouse
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 
 
 def test_second_identical_load_and_build_changes_nothing(warehouse):
@@ -111,71 +111,7 @@ def test_build_since_rebuilds_the_days_on_and_after(warehouse):
     )
 
 
-# --- property: random sequences of small loads that follow the contract --------------------
-
-TRIPLES = [("spring", "google", "cpc"), ("spring", "meta", "paid_social"), (None, "  ", "cpc")]
-CAMPAIGNS = [
-    ("C-1", "google_ads"),
-    ("C-2", "google_ads"),
-    ("C-3", "meta_ads"),
-    ("C-4", "Meta_Ads "),
-]
-
-
-def messy(text):
-    return st.sampled_from([text, text.upper() if text else text, f" {text} " if text else text])
-
-
-@st.composite
-def ads_records(draw):
-    day = draw(st.integers(1, 6))
-    campaign, channel = draw(st.sampled_from(CAMPAIGNS))
-    triple = draw(st.sampled_from(TRIPLES))
-    return {
-        "date": f"2025-08-{day:02d}",
-        "campaign_id": campaign,
-        "channel": draw(messy(channel)),
-        "clicks": draw(st.sampled_from([0, 0, 3, 10, 25, -5])),
-        "impressions": draw(st.integers(-10, 500)),
-        "cost": draw(st.sampled_from([0.0, 1.25, 10.0, 33.3, -2.0])),
-        "utm_campaign": triple[0],
-        "utm_source": triple[1],
-        "utm_medium": triple[2],
-    }
-
-
-@st.composite
-def crm_records(draw):
-    day = draw(st.integers(1, 6))
-    hour = draw(st.integers(0, 23))
-    offset = draw(st.sampled_from(["Z", "+02:00", "-05:00", ""]))
-    separator = " " if offset == "" else "T"
-    triple = draw(st.sampled_from(TRIPLES + [("orphan", "newsletter", "email")]))
-    return {
-        "opportunity_id": f"O-{draw(st.integers(1, 8))}",
-        "contact_email": "someone@example.com",
-        "stage": draw(
-            st.sampled_from(
-                ["lead", "opportunity", "closed_won", "closed_lost", " Closed_Won", "qualified"]
-            )
-        ),
-        "amount": draw(st.sampled_from([0, 100.0, 250.5, -10, None])),
-        "created_at": f"2025-08-{day:02d}{separator}{hour:02d}:30:00{offset}",
-        "utm_campaign": triple[0],
-        "utm_source": triple[1],
-        "utm_medium": triple[2],
-    }
-
-
-loads = st.lists(
-    st.tuples(
-        st.lists(ads_records(), max_size=8),
-        st.lists(crm_records(), max_size=6),
-        st.one_of(st.none(), st.integers(1, 6).map(lambda d: dt.date(2025, 8, d))),
-    ),
-    min_size=1,
-    max_size=3,
-)
+# --- property: random sequences of small loads that follow the contract (helpers.generated) --
 
 
 # Each example costs a few dbt builds (~5 s each), so few examples and no shrinking: a failure

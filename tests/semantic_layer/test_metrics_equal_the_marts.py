@@ -15,7 +15,9 @@ from collections.abc import Iterator
 
 import duckdb
 import pytest
+from helpers.generated import loads
 from helpers.warehouse_harness import Warehouse
+from hypothesis import HealthCheck, Phase, given, settings
 
 from semantic.layer import SemanticLayer
 
@@ -121,19 +123,43 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshot]:
     snapshot.con.close()
 
 
-@pytest.mark.parametrize("grain", GRAINS)
-def test_simple_and_ratio_metrics_at_each_grain_of_the_marts(sample, grain):
+def compare_at_grain(snapshot: Snapshot, grain: str) -> int:
     mart, dimensions = GRAINS[grain]
     metrics = [*SIMPLE, *RATIO]
     group_by = ["metric_time__day", *(f"campaign_day__{d}" for d in dimensions)]
     columns = ", ".join(["report_date", *dimensions])
     values = [f"sum({SIMPLE[m]})" for m in SIMPLE] + [_ratio(*RATIO[m]) for m in RATIO]
-    rows = sample.compare(
+    return snapshot.compare(
         metrics,
         group_by,
         f"select {columns}, {', '.join(values)} from marts.{mart} group by all",
     )
-    assert rows > 100
+
+
+@pytest.mark.parametrize("grain", GRAINS)
+def test_simple_and_ratio_metrics_at_each_grain_of_the_marts(sample, grain):
+    assert compare_at_grain(sample, grain) > 100
+
+
+# A few examples: each costs its loads and builds (a few seconds each).
+@settings(
+    max_examples=3,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(steps=loads)
+def test_on_generated_loads_with_zero_denominators(tmp_path_factory, monkeypatch, steps):
+    site = Warehouse(tmp_path_factory.mktemp("semantic-generated"), monkeypatch)
+    for ads_batch, crm_batch, since in steps:
+        site.load(ads_batch, crm_batch, since=since)
+    site.build()
+    snapshot = Snapshot(site)
+    try:
+        for grain in GRAINS:
+            compare_at_grain(snapshot, grain)
+    finally:
+        snapshot.con.close()
 
 
 @pytest.mark.parametrize("grain", ["week", "month"])
