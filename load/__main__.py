@@ -86,6 +86,8 @@ def _print_summary(summary: dict, settings: Settings) -> None:
             f"rejected {result['rejected']:>7,}  skipped before since "
             f"{result['skipped_before_since']:>7,}{window_text}"
         )
+        since = result.get("since")
+        print(f"       since {since or '-'}: {result.get('since_reason', 'full extract')}")
     if summary.get("returned_archived_months"):
         months = ", ".join(summary["returned_archived_months"])
         print(f"  archived months this load touched, back in the warehouse: {months}")

@@ -53,6 +53,15 @@ def _days(name: str, default: int) -> int:
     return int(raw)
 
 
+def _lookback_days(name: str) -> int | None:
+    if not os.environ.get(name, "").strip():
+        return None
+    days = _days(name, 0)
+    if days < 1:
+        raise SystemExit(f"setting {name}={days!r} must be at least 1 day")
+    return days
+
+
 @dataclass(frozen=True)
 class Settings:
     ads_url: str
@@ -67,6 +76,8 @@ class Settings:
     raw_destination: RawDestination  # RAW_DESTINATION, LAKE_URL: DuckDB (default) or lake
     earliest_plausible_date: dt.date = EARLIEST_PLAUSIBLE_DATE
     latest_plausible_days_ahead: int = LATEST_PLAUSIBLE_DAYS_AHEAD
+    # ADS_LOOKBACK_DAYS: a plain load asks for the last N days loaded again (None: everything).
+    ads_lookback_days: int | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -89,7 +100,13 @@ class Settings:
             latest_plausible_days_ahead=_days(
                 "LATEST_PLAUSIBLE_DAYS_AHEAD", LATEST_PLAUSIBLE_DAYS_AHEAD
             ),
+            ads_lookback_days=_lookback_days("ADS_LOOKBACK_DAYS"),
         )
+        if settings.ads_lookback_days and settings.raw_destination.is_lake:
+            raise SystemExit(
+                "setting ADS_LOOKBACK_DAYS reads the latest day loaded from the raw DuckDB file:"
+                " it needs RAW_DESTINATION=duckdb"
+            )
         latest = settings.plausible_days(dt.datetime.now(dt.UTC).date()).latest
         if settings.earliest_plausible_date > latest:  # every record would be rejected
             raise SystemExit(

@@ -142,6 +142,16 @@ class ArchivedRun:
     def first_url(self, source: str) -> str:
         return self.sources[source].manifest["url"]
 
+    def since_of(self, source: str) -> tuple[dt.date | None, dt.date | None]:
+        """The first day the original run asked this source for, and the last day its window
+        had to reach (a lookback's)."""
+        manifest = self.sources[source].manifest
+        since, through = manifest.get("since"), manifest.get("window_through")
+        return (
+            dt.date.fromisoformat(since) if since else None,
+            dt.date.fromisoformat(through) if through else None,
+        )
+
 
 class ArchivingFetcher:
     """The loader's fetcher, plus: each page is archived as soon as it is on disk."""
@@ -191,7 +201,10 @@ class ArchivingFetcher:
                 "status": status,
                 "load_id": summary.get("load_id"),
                 "ingested_at": self.ingested_at.isoformat(),
-                "since": since.isoformat() if since else None,
+                # The source's own first day (a lookback's or the given one): a replay asks for it.
+                "since": _iso(result.get("since", since)),
+                "since_reason": result.get("since_reason"),
+                "window_through": _iso(result.get("window_through")),
                 "reporting_timezone": reporting_timezone,
                 "url": redact(self.first_url[source]),
                 "pages": pages,
@@ -203,6 +216,10 @@ class ArchivingFetcher:
 
     def _folder(self, source: str) -> str:
         return self.archive.folder(source, self.ingested_at.astimezone(dt.UTC).date())
+
+
+def _iso(day: dt.date | str | None) -> str | None:
+    return day.isoformat() if isinstance(day, dt.date) else day
 
 
 class ReplayFetcher:

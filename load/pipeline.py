@@ -85,16 +85,36 @@ def run(
                     continue  # that source did not land in the original run
                 source_started = time.perf_counter()
                 url = replay.first_url(source.name) if replay else source.url(settings)
+                if replay:
+                    source_since, through = replay.since_of(source.name)
+                    why = "as in the archived run"
+                else:
+                    source_since, through, why = _since_of(settings, source, since)
+                log("source_since", source=source.name, since=source_since, why=why)
                 try:
-                    _extract(fetcher, con, source, url, since, workdir)
+                    _extract(fetcher, con, source, url, source_since, workdir)
                 except SourceError as exc:
                     log("source_failed", source=source.name, error=str(exc))
-                    summary["sources"][source.name] = {"status": "failed", "error": str(exc)}
+                    summary["sources"][source.name] = {
+                        "status": "failed",
+                        "error": str(exc),
+                        "since": source_since,
+                        "since_reason": why,
+                        "window_through": through,
+                    }
                     continue
-                counts = split(con, source, since, settings.reporting_timezone, plausible)
-                dlt_sources.append(dlt_source(con, source, counts, ingested_at, since))
+                counts = split(
+                    con, source, source_since, settings.reporting_timezone, plausible, through
+                )
+                dlt_sources.append(dlt_source(con, source, counts, ingested_at, source_since))
                 counts["extract_seconds"] = round(time.perf_counter() - source_started, 3)
-                summary["sources"][source.name] = {"status": "ok", **counts}
+                summary["sources"][source.name] = {
+                    "status": "ok",
+                    "since": source_since,
+                    "since_reason": why,
+                    "window_through": through,
+                    **counts,
+                }
             if dlt_sources and not settings.raw_destination.is_lake:
                 _return_archived_months(settings, con, summary)
             if dlt_sources:
@@ -139,6 +159,38 @@ def _return_archived_months(
     if months:
         summary["returned_archived_months"] = months
         log("archived_months_returned", months=months)
+
+
+def _since_of(
+    settings: Settings, source: Source, since: dt.date | None
+) -> tuple[dt.date | None, dt.date | None, str]:
+    """The first day this run asks a source for, the last day its window must reach, and why:
+    `since` given by hand always wins; with ADS_LOOKBACK_DAYS a source that replaces windows
+    asks again for the last N days it has loaded (late conversions, restated costs) and its
+    window reaches the latest of them (a day that vanished is removed); else everything."""
+    if since:
+        return since, None, "given (--since)"
+    days = settings.ads_lookback_days
+    if not days or not source.replaces_windows:
+        return None, None, "full extract"
+    latest = _latest_loaded_day(settings, source)
+    if latest is None:
+        return None, None, f"first load (lookback of {days} days: nothing loaded yet)"
+    first = latest - dt.timedelta(days=days - 1)
+    return first, latest, f"lookback of {days} days from the latest day loaded, {latest}"
+
+
+def _latest_loaded_day(settings: Settings, source: Source) -> dt.date | None:
+    raw = settings.paths.raw_path
+    if not raw.exists():
+        return None
+    try:
+        with duckdb.connect(str(raw), read_only=True) as con:
+            return con.execute(
+                f"select max({source.landing.by}) from {RAW_DATASET}.{source.table}"
+            ).fetchone()[0]
+    except duckdb.CatalogException:  # the raw file holds no table of this source yet
+        return None
 
 
 def _ensure(path: Path) -> Path:

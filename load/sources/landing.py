@@ -34,9 +34,11 @@ def split(
     since: dt.date | None,
     reporting_timezone: str,
     plausible: PlausibleDays,
+    through: dt.date | None = None,
 ) -> dict[str, object]:
     """Check the records; build the rejected table and the accepted and current views; return
-    the counts (and the window, for a source whose loads replace one)."""
+    the counts (and the window, for a source whose loads replace one: at least `through` when
+    the records reach it, so a day this load asked for again and no longer got is replaced)."""
     work = source.work
     con.execute("set variable reporting_timezone = ?", [reporting_timezone])
     plausible.set_in(con)
@@ -77,7 +79,7 @@ def split(
             partition by {", ".join(source.key)} order by record_index desc) = 1
         """
     if source.replaces_windows:
-        window = _window(con, source, since)
+        window = _window(con, source, since, through)
         counts["window"] = list(window) if window else None
         current += _tombstones(source, window)
     con.execute(f"create or replace view {work.current} as {current}")
@@ -85,14 +87,19 @@ def split(
 
 
 def _window(
-    con: duckdb.DuckDBPyConnection, source: Source, since: dt.date | None
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    since: dt.date | None,
+    through: dt.date | None = None,
 ) -> tuple[dt.date, dt.date] | None:
-    """The days this load replaces: from `since` (or the first day sent) to the last day sent."""
+    """The days this load replaces: from `since` (or the first day sent) to the last day sent,
+    or `through` if later; none when nothing was sent (an empty answer replaces nothing)."""
     by = source.landing.by
     start, end = con.execute(
-        f"select coalesce($since, min({by})), max({by}) from {source.work.accepted}",
-        {"since": since},
-    ).fetchone()
+        f"select coalesce($since, min({by})), greatest(max({by}), $through) "
+        f"from {source.work.accepted} having count(*) > 0",
+        {"since": since, "through": through},
+    ).fetchone() or (None, None)
     return (start, end) if end is not None else None
 
 
