@@ -8,8 +8,8 @@ Anything after the first word is MetricFlow's own `mf` command line (`mf query -
 against the snapshot, never the warehouse: dbt's target `snapshot` (profiles.yml) is an
 in-memory DuckDB with the snapshot attached read-only, and the semantic manifest is the one the
 build published beside it. MetricFlow reads that manifest from `<project>/target/`, so it runs in
-a scratch project folder (links to the dbt project, the published manifest) removed afterwards:
-nothing is written anywhere else but where `--csv` says.
+a scratch project folder (links to the dbt project, the published manifest) removed afterwards;
+mf's log goes to dbt_project/logs, and nothing else is written but where `--csv` says.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def run_mf(paths: WarehousePaths, args: list[str]) -> int:
             "DBT_PROJECT_DIR": str(project),
             "DBT_PROFILES_DIR": str(REPO_ROOT),
             "DBT_TARGET": "snapshot",
-            "DBT_LOG_PATH": str(project / "logs"),
+            "DBT_LOG_PATH": str(PROJECT_DIR / "logs"),  # mf's log, named in its errors
             "DBT_TARGET_PATH": str(project / "target"),
             "SNAPSHOT_PATH": str(paths.snapshot_path),
         }

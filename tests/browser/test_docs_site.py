@@ -1,8 +1,10 @@
 """The dbt docs site as a person sees it in a browser: served by `make docs-serve`, rendered by
-its own JavaScript in headless Chromium, with the marts, the exposures and the lineage graph."""
+its own JavaScript in headless Chromium, with the marts, the exposures, the metrics of the
+semantic layer and the lineage graph."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -11,15 +13,21 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+import yaml
 from helpers.marts import MARTS
 from PIL import Image
 
 from browser.headless_chromium import Chromium
 from browser.html_reading import visible_text
 from browser.sample_site import SCREENSHOTS, SampleSite
+from warehouse.catalog import METRICS_YAML
 from warehouse.docs_server import make_server
 
 EXPOSURES = ("Metrics API (HTTP service)", "Signed daily export", "KPI report")
+# The metrics as the semantic layer declares them, not as the site or its manifest has them: a
+# metric missing from the site fails here.
+METRICS = {m["name"]: m for m in yaml.safe_load(METRICS_YAML.read_text())["metrics"]}
+SEMANTIC_MODEL = "campaign_days"
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +68,69 @@ def test_sidebar_lists_the_exposures(overview_dom: str) -> None:
     for label in EXPOSURES:
         assert "".join(label.split()) in text, f"exposure {label!r} not in the sidebar"
     assert 'data-nav-unique-id="exposure.admira.metrics_api"' in overview_dom
+
+
+def test_sidebar_lists_every_metric_by_label(overview_dom: str) -> None:
+    assert len(METRICS) >= 21 and {"roas", "ctr", "spend_trailing_7d", "roas_mom"} <= set(METRICS)
+    # Each metric's link in the sidebar's Metrics section: its id, and its label as the title.
+    listed = set()
+    for tag in re.findall(r'<a\b[^>]*data-nav-unique-id="metric\.admira\.\w+"[^>]*>', overview_dom):
+        name = re.search(r'data-nav-unique-id="metric\.admira\.(\w+)"', tag).group(1)
+        title = re.search(r'title="([^"]*)"', tag)
+        listed.add((name, html.unescape(title.group(1)) if title else None))
+    missing = [f"{n} ({m['label']})" for n, m in METRICS.items() if (n, m["label"]) not in listed]
+    assert not missing, f"metrics not in the sidebar under their label: {missing}"
+    text = "".join(visible_text(overview_dom).split())
+    for section in ("Metrics", "SemanticModels"):
+        assert section in text, f"no {section} section in the sidebar"
+    for metric in METRICS.values():
+        assert "".join(metric["label"].split()) in text, f"{metric['label']!r} is not shown"
+    assert f'data-nav-unique-id="semantic_model.admira.{SEMANTIC_MODEL}"' in overview_dom
+
+
+def _page(dom: str) -> str:
+    """The page's own content: the routed view, without the sidebar and the search results."""
+    start = dom.rfind('ui-view=""')
+    assert start >= 0, "the page has no routed view"
+    end = dom.find('ng-show="search.is_focused"', start)
+    return dom[start : end if end >= 0 else None]
+
+
+def _inputs(metric: dict) -> set[str]:
+    """What a metric's page lists under Depends On: the metrics it combines, or the semantic
+    model whose measure it sums."""
+    params = metric["type_params"]
+    if metric["type"] == "ratio":
+        return {f"metric/metric.admira.{params[side]}" for side in ("numerator", "denominator")}
+    if metric["type"] == "derived":
+        return {f"metric/metric.admira.{m['name']}" for m in params["metrics"]}
+    return {f"semantic_model/semantic_model.admira.{SEMANTIC_MODEL}"}
+
+
+@pytest.mark.parametrize("name", ["roas", "ctr", "spend_trailing_7d", "roas_wow"])
+def test_metric_page_shows_its_label_description_and_inputs(
+    chromium: Chromium, docs_url: str, name: str
+) -> None:
+    metric = METRICS[name]
+    page = _page(chromium.dump_dom(f"{docs_url}#!/metric/metric.admira.{name}"))
+    title = re.search(r"<h1>\s*<span[^>]*>([^<]*)</span>\s*<small>metric</small>", page)
+    assert title and html.unescape(title.group(1)) == metric["label"], "no metric page title"
+    text = visible_text(page)
+    assert f"Metric name {name}" in text
+    assert metric["description"] in text, "the description is not on the metric's page"
+    in_marts = metric.get("config", {}).get("meta", {}).get("in_marts")
+    assert ("in_marts true" in text) == bool(in_marts)
+    linked = set(re.findall(r'href="#!/((?:metric|semantic_model)/[\w.]+)"', page))
+    assert _inputs(metric) <= linked, f"Depends On lists {linked}"
+
+
+def test_semantic_model_page_names_the_campaign_mart(chromium: Chromium, docs_url: str) -> None:
+    uid = f"semantic_model.admira.{SEMANTIC_MODEL}"
+    page = _page(chromium.dump_dom(f"{docs_url}#!/semantic_model/{uid}"))
+    text = visible_text(page)
+    assert f"Semantic Model name {SEMANTIC_MODEL}" in text
+    assert "The campaign mart: one row per report_date" in text
+    assert 'href="#!/model/model.admira.fct_campaign_daily"' in page
 
 
 def test_lineage_graph_is_drawn(chromium: Chromium, docs_url: str) -> None:
@@ -110,6 +181,18 @@ def test_every_model_and_column_is_described(sample_site: SampleSite) -> None:
                 missing.append(f"{node['name']}.{column}")
     assert not missing, f"undescribed: {missing}"
     assert len([n for n in manifest["exposures"].values()]) == 3
+    # Every metric, and the semantic model with its dimensions and measures, as the site shows
+    # them: a label and a description each; and the metrics are those the YAML declares.
+    metrics = {m["name"]: m for m in manifest["metrics"].values()}
+    assert set(metrics) == set(METRICS)
+    unlabelled = [n for n, m in metrics.items() if not (m.get("label") or "").strip()]
+    assert not unlabelled, f"metrics without a label: {unlabelled}"
+    undescribed = [n for n, m in metrics.items() if not (m.get("description") or "").strip()]
+    assert not undescribed, f"metrics without a description: {undescribed}"
+    (model,) = manifest["semantic_models"].values()
+    assert model["name"] == SEMANTIC_MODEL and model["description"].strip()
+    for item in [*model["dimensions"], *model["measures"]]:
+        assert (item.get("description") or "").strip(), f"{SEMANTIC_MODEL}.{item['name']}"
     # The raw sources live in the raw file: the catalog found their columns there too.
     sources = catalog["sources"]
     assert set(sources) == set(manifest["sources"]) and len(sources) == 6

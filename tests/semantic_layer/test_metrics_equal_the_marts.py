@@ -10,6 +10,7 @@ columns.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterator
 
@@ -20,6 +21,7 @@ from helpers.warehouse_harness import Warehouse
 from hypothesis import HealthCheck, Phase, given, settings
 
 from semantic.layer import SemanticLayer
+from warehouse.retention import archive
 
 SIMPLE = {
     "spend": "cost",
@@ -225,3 +227,27 @@ def test_period_over_period_change(sample, metric, measure, grain, offset):
             on before.period = cast(now.period - {offset} as date)
     """
     assert sample.compare([metric], [f"metric_time__{grain}"], sql) >= 2
+
+
+def test_archived_months_still_count(tmp_path, monkeypatch):
+    """The semantic model reads the campaign mart's history: after `make archive` moved July
+    to the lake, spend and ROAS by month are what they were before."""
+    site = Warehouse(tmp_path, monkeypatch)
+    assert site.load(None, None)["status"] == "ok"
+    site.build()
+    metrics, group_by = ["spend", "roas"], ["metric_time__month"]
+    before = Snapshot(site)
+    by_month = before.metricflow(metrics, group_by)
+    before.con.close()
+    moved = archive(site.paths, dt.date(2025, 9, 15), 1)["moved"]
+    assert "marts.fct_campaign_daily" in {item["relation"] for item in moved}
+    after = Snapshot(site)
+    try:
+        (hot_july,) = after.con.execute(
+            "select count(*) from marts.fct_campaign_daily where report_date < '2025-08-01'"
+        ).fetchone()
+        assert hot_july == 0
+        assert after.metricflow(metrics, group_by) == by_month
+        assert len(by_month) == 2  # July and August 2025
+    finally:
+        after.con.close()
