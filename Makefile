@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ROWS ?= 1000000
 
-.PHONY: help install run load build summary archive serve test reliability lint docs \
+.PHONY: help install run load build summary archive schedule serve test reliability lint docs \
 	docs-serve kpis report bench spark-build spark-demo clean
 .DEFAULT_GOAL := help
 
@@ -41,6 +41,9 @@ summary: install ## rows per mart, rejected records, where the files are
 
 archive: install ## move months older than HOT_RETENTION_MONTHS to the lake [MONTHS=N]
 	$(BIN)/python -m warehouse.retention $(if $(MONTHS),--months $(MONTHS))
+
+schedule: install ## load then build at each time of the cron expression SCHEDULE, until stopped
+	$(BIN)/python -m scheduler
 
 serve: install ## the HTTP service on HOST:PORT (default 127.0.0.1:8080)
 	$(BIN)/python -m service

@@ -25,6 +25,7 @@ from service.access_log import AccessLog, log
 from service.export import SinkFailed, SinkNotConfigured, export_day
 from service.ingest_runs import IngestRuns, RunInProgress
 from service.kpi_api import ChannelQuery, FunnelQuery, channel_rows, funnel
+from service.privacy import redact_emails
 from service.prometheus_metrics import ServiceMetrics
 from service.readiness import readiness
 from service.semantic_api import SemanticLayers, kpi_rows
@@ -86,7 +87,10 @@ def create_app(settings: ServiceSettings) -> Starlette:
             return JSONResponse(funnel(cursor, funnel_query))
 
     def kpis(request: Request) -> Response:
-        params.only(request.query_params, ())
+        for name in request.query_params:
+            raise params.ParamError(
+                name, f"unknown parameter {params._shown(name)}; /kpis takes no parameter"
+            )
         return JSONResponse(describe(layers.current()))
 
     def kpis_query(request: Request) -> Response:
@@ -118,12 +122,17 @@ def create_app(settings: ServiceSettings) -> Starlette:
 
     async def param_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, params.ParamError)
-        return _error(request, 400, exc.message, parameter=exc.parameter)
+        # For an unknown parameter, `parameter` is the caller's text: never an e-mail, and cut.
+        parameter = redact_emails(exc.parameter)
+        if len(parameter) > 40:
+            parameter = parameter[:40] + "…"
+        return _error(request, 400, exc.message, parameter=parameter)
 
     async def unknown_name(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, UnknownName)
         parameter = {"metric": "metrics", "group_by": "group_by", "order": "order"}[exc.kind]
-        message = f"{exc}; the known names are listed in 'known'" if exc.name else str(exc)
+        # The name as echoed in any 400: cut, and never an e-mail address (service/params.py).
+        message = f"unknown {exc.kind} {params._shown(exc.name)}; the known names are in 'known'"
         return _error(request, 400, message, parameter=parameter, known=exc.known)
 
     async def snapshot_unavailable(request: Request, exc: Exception) -> Response:

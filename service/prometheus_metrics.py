@@ -8,11 +8,12 @@ counter and latency histogram, its ingest runs, and when the data was last loade
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics import disable_created_metrics
 from prometheus_client.registry import Collector
 
@@ -46,6 +47,29 @@ class _FreshnessCollector(Collector):
         yield build
 
 
+class _ScheduleCollector(Collector):
+    """The schedule's runs by status and its next run (`make schedule`), read at scrape time
+    from its run records (scheduler/runs.py)."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        from scheduler.runs import summary
+
+        schedule = summary()
+        runs = CounterMetricFamily(
+            "admira_scheduled_runs", "Scheduled runs (load + build) by outcome.", labels=["status"]
+        )
+        for status, count in schedule["runs_by_status"].items():
+            runs.add_metric([status], count)
+        next_run = GaugeMetricFamily(
+            "admira_schedule_next_run_timestamp_seconds",
+            "When the running scheduler starts its next run (absent when none runs).",
+        )
+        if schedule["next_run"]:
+            next_run.add_metric([], dt.datetime.fromisoformat(schedule["next_run"]).timestamp())
+        yield runs
+        yield next_run
+
+
 class ServiceMetrics:
     def __init__(self, ingest_metrics_path: Path, snapshot_path: Path) -> None:
         self.ingest_metrics_path = ingest_metrics_path
@@ -69,6 +93,7 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.registry.register(_FreshnessCollector(ingest_metrics_path, snapshot_path))
+        self.registry.register(_ScheduleCollector())
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(route, method, str(status)).inc()

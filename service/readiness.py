@@ -73,9 +73,17 @@ def readiness(settings: ServiceSettings, reader: SnapshotReader) -> tuple[bool, 
     checks.append(_age("last_load", fresh.last_load, fresh.last_load_detail, max_age, now))
     checks.append(_age("last_build", fresh.last_build, fresh.last_build_detail, max_age, now))
     ready = all(check.ok for check in checks)
+    from scheduler.runs import summary
+
+    schedule = summary()
     body = {
         "status": "ready" if ready else "not ready",
         "failed": [check.name for check in checks if not check.ok],
         "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
+        # What `make schedule` will do next and has done (no check: a schedule is optional).
+        "schedule": {
+            "next_run": schedule["next_run"],
+            "runs_by_status": schedule["runs_by_status"],
+        },
     }
     return ready, body

@@ -17,7 +17,7 @@ DOCS = REPO / "docs"
 SETTINGS_PAGE = DOCS / "operations.md"
 QUERIES_PAGE = DOCS / "querying.md"
 README_MAX_LINES = 250
-CODE_DIRS = ("load", "warehouse", "semantic", "spark", "report", "service", "bench")
+CODE_DIRS = ("load", "warehouse", "semantic", "scheduler", "spark", "report", "service", "bench")
 CONFIG_FILES = ("profiles.yml", "dbt_project/dbt_project.yml")
 # A setting is read through os.environ / os.getenv or a settings helper (_float("NAME"), ...).
 PY_SETTING = re.compile(

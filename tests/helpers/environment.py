@@ -42,6 +42,7 @@ SETTINGS = (
     "HTTP_BACKOFF_MAX_SECONDS",
     "EARLIEST_PLAUSIBLE_DATE",
     "LATEST_PLAUSIBLE_DAYS_AHEAD",
+    "ADS_LOOKBACK_DAYS",
     "RAW_DESTINATION",
     "LAKE_URL",
     # the build, retention and Spark
@@ -62,6 +63,10 @@ SETTINGS = (
     # the report and the docs
     "REPORT_PATH",
     "DOCS_PORT",
+    # the scheduler
+    "SCHEDULE",
+    "SCHEDULE_TIMEZONE",
+    "SCHEDULE_RUNS_PATH",
 )
 
 

@@ -152,7 +152,6 @@ def test_a_replay_asks_each_source_for_the_days_the_original_run_asked_for(
     assert load_main(["--replay", f"{today - dt.timedelta(days=1)}..{today}"]) == 0
     with duckdb.connect(str(replayed / "warehouse_raw.duckdb"), read_only=True) as con:
         again = con.execute(
-            "select * exclude (_dlt_load_id, ingested_at) "
-            "from raw.ads_performance order by all"
+            "select * exclude (_dlt_load_id, ingested_at) from raw.ads_performance order by all"
         ).fetchall()
     assert again == original

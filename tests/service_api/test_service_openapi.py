@@ -81,6 +81,17 @@ CALLS = [
     ("get", "/metrics/funnel", "/metrics/funnel?from=2025-03-01&utm_campaign=SPRING", 200),
     ("get", "/metrics/funnel", "/metrics/funnel?from=2030-01-01", 200),
     ("get", "/metrics/funnel", "/metrics/funnel?from=2025-13-01", 400),
+    ("get", "/kpis", "/kpis", 200),
+    ("get", "/kpis", "/kpis?metrics=roas", 400),
+    (
+        "get",
+        "/kpis/query",
+        "/kpis/query?metrics=roas,spend&group_by=metric_time__week,campaign_day__channel"
+        "&from=2025-03-01&to=2025-03-31&order=-roas&limit=5",
+        200,
+    ),
+    ("get", "/kpis/query", "/kpis/query?metrics=profit", 400),
+    ("get", "/kpis/query", "/kpis/query?metrics=spend_wow", 400),
     ("post", "/ingest/run", "/ingest/run?since=yesterday", 400),
     ("get", "/ingest/runs/{run_id}", "/ingest/runs/no-such-run", 404),
     ("post", "/export/run", "/export/run?date=2025-03-01", 200),

@@ -50,11 +50,62 @@ def _is_date(value: object) -> bool:
     return True
 
 
+KPI_QUERY = "/kpis/query"
+KPI_LISTS = {
+    p["name"]: re.compile(p["schema"]["pattern"])
+    for p in json.loads(CONTRACT.read_text())["paths"][KPI_QUERY]["get"]["parameters"]
+    if p["name"] in ("metrics", "group_by", "order")
+}
+TIME_GROUP_BY = re.compile(r"(metric_time|campaign_day__report_date)__[a-z]+")
+NEEDS_TIME = re.compile(r".+_(trailing_[0-9]+d|wow|mom)")  # as the contract's description says
+
+
+def _names(query: dict[str, Any], name: str) -> list[str] | None:
+    """A list parameter's names when it is valid by the contract's pattern, else None."""
+    value = query.get(name)
+    if isinstance(value, str) and KPI_LISTS[name].search(value):
+        return value.split(",")
+    return None
+
+
+def _kpi_query(query: dict[str, Any]) -> dict[str, Any]:
+    """The rules of /kpis/query across its lists, which a JSON Schema cannot state: no name
+    twice, a time in group_by for a trailing window or a period-over-period change, order names
+    the query has. Only valid lists are changed, and they stay valid."""
+    query = dict(query)
+    metrics, group_by, order = (_names(query, name) for name in ("metrics", "group_by", "order"))
+    if metrics is not None:
+        metrics = list(dict.fromkeys(metrics))
+        query["metrics"] = ",".join(metrics)
+    if group_by is not None:
+        group_by = list(dict.fromkeys(group_by))
+    if metrics and any(NEEDS_TIME.fullmatch(m) for m in metrics) and "group_by" not in query:
+        group_by = []
+    if group_by is not None:
+        if metrics and any(NEEDS_TIME.fullmatch(m) for m in metrics):
+            if not any(TIME_GROUP_BY.fullmatch(g) for g in group_by):
+                group_by.append("metric_time__day")
+        query["group_by"] = ",".join(group_by)
+    if order is not None and metrics is not None and ("group_by" not in query or group_by):
+        names, kept = {*metrics, *(group_by or [])}, {}
+        for item in order:
+            if item.removeprefix("-") in names:
+                kept.setdefault(item.removeprefix("-"), item)
+        if kept:
+            query["order"] = ",".join(kept.values())
+        else:
+            del query["order"]
+    return query
+
+
 @schemathesis.hook
 def map_case(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
-    """The one rule a JSON Schema cannot state: `to` is not before `from` (the contract
-    documents that 400). Two valid dates in the wrong order are swapped, so a case stays exactly
-    as valid or invalid as it was drawn and positive cases are really valid."""
+    """The rules a JSON Schema cannot state: `to` is not before `from` (the contract documents
+    that 400), and those of /kpis/query's name lists (_kpi_query). Two valid dates in the wrong
+    order are swapped, so a case stays exactly as valid or invalid as it was drawn and positive
+    cases are really valid."""
+    if case.operation.path == KPI_QUERY and case.query:
+        case.query = _kpi_query(case.query)
     query = case.query
     if query and _is_date(query.get("from")) and _is_date(query.get("to")):
         if query["to"] < query["from"]:  # ISO dates sort as text
