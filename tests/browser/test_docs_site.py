@@ -124,13 +124,13 @@ def test_metric_page_shows_its_label_description_and_inputs(
     assert _inputs(metric) <= linked, f"Depends On lists {linked}"
 
 
-def test_semantic_model_page_names_the_campaign_mart(chromium: Chromium, docs_url: str) -> None:
+def test_semantic_model_page_names_the_campaign_marts_history(chromium: Chromium, docs_url: str) -> None:
     uid = f"semantic_model.admira.{SEMANTIC_MODEL}"
     page = _page(chromium.dump_dom(f"{docs_url}#!/semantic_model/{uid}"))
     text = visible_text(page)
     assert f"Semantic Model name {SEMANTIC_MODEL}" in text
-    assert "The campaign mart: one row per report_date" in text
-    assert 'href="#!/model/model.admira.fct_campaign_daily"' in page
+    assert "The campaign mart with its archived months: one row per report_date" in text
+    assert 'href="#!/model/model.admira.fct_campaign_daily_history"' in page
 
 
 def test_lineage_graph_is_drawn(chromium: Chromium, docs_url: str) -> None:
