@@ -124,7 +124,9 @@ def test_metric_page_shows_its_label_description_and_inputs(
     assert _inputs(metric) <= linked, f"Depends On lists {linked}"
 
 
-def test_semantic_model_page_names_the_campaign_marts_history(chromium: Chromium, docs_url: str) -> None:
+def test_semantic_model_page_names_the_campaign_marts_history(
+    chromium: Chromium, docs_url: str
+) -> None:
     uid = f"semantic_model.admira.{SEMANTIC_MODEL}"
     page = _page(chromium.dump_dom(f"{docs_url}#!/semantic_model/{uid}"))
     text = visible_text(page)
