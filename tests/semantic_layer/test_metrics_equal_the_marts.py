@@ -179,23 +179,41 @@ def test_simple_and_ratio_metrics_by_week_and_month(sample, grain, by_channel):
     assert rows >= 2
 
 
-def test_trailing_windows_by_day(sample):
+def _trailing_sql(column: str, days: int) -> str:
     """Each day from the first day with data to the last: the sum of that day and the N - 1
     days before it (days without data count 0; a day whose window holds no row has none)."""
+    return f"""
+        with days as (
+            select cast(unnest(range(min(report_date), max(report_date) + 1,
+                interval 1 day)) as date) as day
+            from marts.fct_channel_daily
+        )
+        select days.day, sum({column}) as value
+        from days
+        join marts.fct_channel_daily as m
+            on m.report_date > days.day - {days} and m.report_date <= days.day
+        group by 1
+    """
+
+
+def test_trailing_windows_by_day(sample):
+    for metric, (column, days) in TRAILING.items():
+        assert sample.compare([metric], ["metric_time__day"], _trailing_sql(column, days)) >= 39
+
+
+@pytest.mark.parametrize("grain", ["week", "month"])
+def test_trailing_windows_by_week_and_month_are_their_first_days(sample, grain):
+    """By a coarser period, a trailing window's value is the one of the period's first day
+    (MetricFlow's default for cumulative metrics, docs/querying.md)."""
     for metric, (column, days) in TRAILING.items():
         sql = f"""
-            with days as (
-                select cast(unnest(range(min(report_date), max(report_date) + 1,
-                    interval 1 day)) as date) as day
-                from marts.fct_channel_daily
-            )
-            select days.day, sum({column})
-            from days
-            join marts.fct_channel_daily as m
-                on m.report_date > days.day - {days} and m.report_date <= days.day
+            with by_day as ({_trailing_sql(column, days)})
+            select cast(date_trunc('{grain}', day) as date) as period,
+                arg_min(value, day)
+            from by_day
             group by 1
         """
-        assert sample.compare([metric], ["metric_time__day"], sql) >= 39
+        assert sample.compare([metric], [f"metric_time__{grain}"], sql) >= 2
 
 
 @pytest.mark.parametrize(
