@@ -80,7 +80,6 @@ class SemanticLayer:
 
         try:
             text = manifest.read_text()
-            self.identity = (manifest.stat().st_ino, manifest.stat().st_mtime_ns)
             semantic_manifest = parse_manifest_from_dbt_generated_manifest(text)
         except FileNotFoundError:
             raise ManifestUnavailable(

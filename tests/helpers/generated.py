@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 TRIPLES = [("spring", "google", "cpc"), ("spring", "meta", "paid_social"), (None, "  ", "cpc")]
@@ -71,3 +72,14 @@ loads = st.lists(
     min_size=1,
     max_size=3,
 )
+
+
+def few_examples(count: int):
+    """Settings for a property test whose examples each cost loads and dbt builds (~5 s each):
+    few examples and no shrinking, so a failure is reported as generated (still small)."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        phases=[Phase.explicit, Phase.reuse, Phase.generate],
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )

@@ -10,6 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+# The raw tables the loader lands these records in (load/sources/): current rows, histories,
+# the Ads windows and the quarantine.
+RAW_TABLES = (
+    "ads_performance",
+    "ads_performance_history",
+    "ads_load_windows",
+    "crm_opportunities",
+    "crm_opportunities_history",
+    "rejected_records",
+)
 # The list of records inside {"external": {<source>: {<key>: [...]}}}.
 LIST_KEY = {"ads": "performance", "crm": "opportunities"}
 TRIPLE = ("a", "b", "c")  # utm_campaign, utm_source, utm_medium

@@ -13,22 +13,14 @@ import pytest
 from helpers.email_scan import EMAIL_SHAPED
 from helpers.environment import run_module
 from helpers.first_release import merge_into_single_file
+from helpers.payloads import RAW_TABLES as LOADER_TABLES
 from helpers.warehouse_harness import Warehouse
 
 from warehouse.retention import archive
 
 ANALYTICS_SCHEMAS = {"staging", "intermediate", "marts", "audit"}
-RAW_TABLES = (
-    "ads_performance",
-    "ads_performance_history",
-    "ads_load_windows",
-    "crm_opportunities",
-    "crm_opportunities_history",
-    "rejected_records",
-    "_dlt_loads",
-    "_dlt_version",
-    "_dlt_pipeline_state",
-)
+# The loader's tables and dlt's state beside them.
+RAW_TABLES = (*LOADER_TABLES, "_dlt_loads", "_dlt_version", "_dlt_pipeline_state")
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.payloads import RAW_TABLES
 from pytest_httpserver import HTTPServer
 
 from load.__main__ import main as load_main
-
-RAW_TABLES = (
-    "ads_performance",
-    "ads_performance_history",
-    "ads_load_windows",
-    "crm_opportunities",
-    "crm_opportunities_history",
-    "rejected_records",
-)
 
 
 def ads(day: str, campaign: str, clicks, **extra) -> dict:

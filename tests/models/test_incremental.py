@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers.generated import loads
+from helpers.generated import few_examples, loads
 from helpers.marts import (
     CAMPAIGN,
     FUNNEL,
@@ -16,7 +16,7 @@ from helpers.marts import (
 from helpers.oracle import Oracle
 from helpers.payloads import BASE_ADS, BASE_CRM, ads, crm
 from helpers.warehouse_harness import Warehouse
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 
 def test_second_identical_load_and_build_changes_nothing(warehouse):
@@ -116,12 +116,7 @@ def test_build_since_rebuilds_the_days_on_and_after(warehouse):
 
 # Each example costs a few dbt builds (~5 s each), so few examples and no shrinking: a failure
 # is reported as generated, which is still small (at most 3 loads of at most 8 records).
-@settings(
-    max_examples=5,
-    deadline=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@few_examples(5)
 @given(steps=loads)
 def test_incremental_equals_full_refresh_and_the_oracle(tmp_path_factory, monkeypatch, steps):
     warehouse = Warehouse(tmp_path_factory.mktemp("property"), monkeypatch)

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 
 import duckdb
 import pytest
-from helpers.generated import loads
+from helpers.generated import few_examples, loads
 from helpers.warehouse_harness import Warehouse
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from semantic.layer import SemanticLayer
 from warehouse.retention import archive
@@ -144,12 +144,7 @@ def test_simple_and_ratio_metrics_at_each_grain_of_the_marts(sample, grain):
 
 
 # A few examples: each costs its loads and builds (a few seconds each).
-@settings(
-    max_examples=3,
-    deadline=None,
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@few_examples(3)
 @given(steps=loads)
 def test_on_generated_loads_with_zero_denominators(tmp_path_factory, monkeypatch, steps):
     site = Warehouse(tmp_path_factory.mktemp("semantic-generated"), monkeypatch)
