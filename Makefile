@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ROWS ?= 1000000
 
-.PHONY: help install run load build summary archive schedule serve test reliability lint docs \
+.PHONY: help install run load build freshness summary archive schedule serve test reliability lint docs \
 	docs-serve kpis report bench spark-build spark-demo clean
 .DEFAULT_GOAL := help
 
@@ -28,7 +28,7 @@ $(STAMP): requirements.lock pyproject.toml
 	  'export DBT_PROFILES_DIR="$(CURDIR)"' >> $(BIN)/activate
 	touch $(STAMP)
 
-run: install load build summary ## load the shipped sample, build and test the models, summary
+run: install load build freshness summary ## load the shipped sample, build and test the models, summary
 
 load: install ## run the loader [SINCE=YYYY-MM-DD]
 	$(BIN)/python -m load $(if $(SINCE),--since $(SINCE))
@@ -36,13 +36,16 @@ load: install ## run the loader [SINCE=YYYY-MM-DD]
 build: install ## dbt build under the lock, publish the snapshot [SINCE=D] [FULL_REFRESH=1]
 	$(BIN)/python -m warehouse.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
 
+freshness: install ## dbt source freshness of the raw tables, recorded for readyz, report, alerts
+	$(BIN)/python -m warehouse.freshness
+
 summary: install ## rows per mart, rejected records, where the files are
 	$(BIN)/python -m warehouse.summary
 
 archive: install ## move months older than HOT_RETENTION_MONTHS to the lake [MONTHS=N]
 	$(BIN)/python -m warehouse.retention $(if $(MONTHS),--months $(MONTHS))
 
-schedule: install ## load then build at each time of the cron expression SCHEDULE, until stopped
+schedule: install ## load, build, freshness at each time of the cron SCHEDULE, until stopped
 	$(BIN)/python -m scheduler
 
 serve: install ## the HTTP service on HOST:PORT (default 127.0.0.1:8080)

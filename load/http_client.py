@@ -7,6 +7,7 @@ tenacity decides whether and when to try again.
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 import uuid
@@ -52,6 +53,14 @@ def redact(url: str) -> str:
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     ]
     return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe="*"), ""))
+
+
+URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>]+")
+
+
+def redact_urls(text: str) -> str:
+    """Free text (an error message) with every URL in it shown as `redact` shows it."""
+    return URL_IN_TEXT.sub(lambda found: redact(found.group()), text)
 
 
 def with_query(url: str, **params: str) -> str:

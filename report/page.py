@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from report import charts
 from report.kpis import Kpis
-from report.run_state import FRESH_HOURS, RunState
+from report.run_state import RunState
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MISSING = "–"  # a NULL ratio (denominator 0) is shown as a dash, never as 0
@@ -96,8 +96,11 @@ def render_page(
         published_at=published_at,
         now=now,
         age_hours=state.age_hours(now),
-        fresh=state.is_fresh(now),
-        fresh_hours=FRESH_HOURS,
+        freshness_status=state.freshness_status(now),
+        freshness_tables=[
+            (table.state(now.timestamp()), table.describe(now.timestamp()))
+            for table in (state.freshness.tables if state.freshness else ())
+        ],
         over_time_charts=[Markup(svg) for svg in over_time],
         funnel_chart=Markup(charts.funnel_chart(kpis.funnel)) if kpis.funnel else None,
         funnel_shown=min(len(kpis.funnel), charts.FUNNEL_CAMPAIGNS),

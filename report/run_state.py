@@ -1,8 +1,9 @@
 """The state of the last load and build, from the records they leave in the state folder.
 
-The loader writes `.admira/last_load.json` and `make build` writes `.admira/last_build.json`
-after every run; the report shows them as a person would ask: did it work, how many rows, how
-many rejects, and how old is the data.
+The loader writes `.admira/last_load.json`, `make build` writes `.admira/last_build.json` and
+`make freshness` (which `make run` and every scheduled run end with) `.admira/freshness.json`;
+the report shows them as a person would ask: did it work, how many rows, how many rejects, and
+is the data fresh (dbt source freshness, judged again now: warehouse/freshness.py).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The same threshold as the dbt source freshness (warn_after 26 hours in _<source>__sources.yml).
-FRESH_HOURS = 26
+from warehouse.freshness import Freshness, current
 
 
 @dataclass(frozen=True)
@@ -36,15 +36,16 @@ class RunState:
     build_status: str | None = None
     built_at: dt.datetime | None = None
     problems: list[str] = field(default_factory=list)  # records that could not be read
+    freshness: Freshness | None = None  # the last `make freshness`; None: never checked here
 
     def age_hours(self, now: dt.datetime) -> float | None:
         if self.loaded_at is None:
             return None
         return (now - self.loaded_at).total_seconds() / 3600
 
-    def is_fresh(self, now: dt.datetime) -> bool:
-        age = self.age_hours(now)
-        return self.load_status == "ok" and age is not None and age <= FRESH_HOURS
+    def freshness_status(self, now: dt.datetime) -> str | None:
+        """pass / warn / error of the stalest source now, or None when never checked."""
+        return self.freshness.status(now.timestamp()) if self.freshness else None
 
 
 def read_run_state(state_dir: Path) -> RunState:
@@ -73,6 +74,7 @@ def read_run_state(state_dir: Path) -> RunState:
         build_status=(build or {}).get("status"),
         built_at=dt.datetime.fromtimestamp(finished, dt.UTC) if finished else None,
         problems=problems,
+        freshness=current(state_dir),
     )
 
 

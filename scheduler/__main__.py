@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 
+from scheduler.alerts import Alerts
 from scheduler.loop import Scheduler, SchedulerBusy
 from scheduler.settings import ScheduleSettings
 
@@ -25,11 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.parse_args(argv)
     try:
         settings = ScheduleSettings.from_env()
+        alerts = Alerts.from_env(settings.state_dir)
     except SystemExit as exc:  # a setting the scheduler cannot use: one line, no traceback
         print(f"schedule refused: {exc.code}", file=sys.stderr)
         return 2
 
-    scheduler = Scheduler(settings)
+    scheduler = Scheduler(settings, alerts=alerts)
     received: list[str] = []
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -1,4 +1,5 @@
-"""The schedule: at each time SCHEDULE names, `python -m load` then `python -m warehouse.build`.
+"""The schedule: at each time SCHEDULE names, `python -m load`, `python -m warehouse.build`, then
+`python -m warehouse.freshness`; what changed state is alerted (scheduler/alerts.py).
 
 Both steps are child processes with this process's environment (or the one `env` gives), their
 output passed through; they take the warehouse lock themselves. The build runs when the load
@@ -12,6 +13,9 @@ end of a run, so times that passed during a run are not run later.
 (its load and its build) and starts no other; `stop()` instead sends SIGTERM to the running
 step (loads and builds are crash-safe), starts no further step, and run() returns once the
 step has ended.
+
+The freshness check runs after every run that was not skipped or stopped, whatever the load and
+build did: a pipeline that keeps failing is how data goes stale.
 """
 
 from __future__ import annotations
@@ -33,8 +37,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from load.observability import log
+from scheduler.alerts import Alerts, subjects
 from scheduler.runs import append_record, lock_path, write_state
 from scheduler.settings import ScheduleSettings
+from warehouse.freshness import current as current_freshness
 
 LOAD_OK, LOAD_PARTIAL, REFUSED = 0, 1, 2  # python -m load / warehouse.build exit codes
 BUSY = "the warehouse is busy"  # what a refused load or build prints (warehouse/lock.py)
@@ -82,8 +88,10 @@ class Scheduler:
         env: Env = None,
         stop_event: threading.Event | None = None,
         python: str = sys.executable,
+        alerts: Alerts | None = None,
     ) -> None:
         self.settings = settings
+        self.alerts = alerts  # None: no alert states kept, nothing sent
         self.env = env  # the children's environment, or a function giving it; None: this one's
         self.stop_event = stop_event or threading.Event()
         self.python = python
@@ -156,7 +164,7 @@ class Scheduler:
         started = _now()
         running = {"scheduled_for": scheduled_for.isoformat(), "started_at": _iso(started)}
         log("run_started", **running)
-        exit_codes: dict[str, int | None] = {"load": None, "build": None}
+        exit_codes: dict[str, int | None] = {"load": None, "build": None, "freshness": None}
         reasons: list[str] = []
         status, interrupted = "ok", False
         last_load = self.settings.state_dir / "last_load.json"
@@ -189,6 +197,17 @@ class Scheduler:
                 else:
                     reasons.append("build not run: nothing landed")
 
+        freshness = None
+        if status != "skipped" and not interrupted:
+            check = self._step("freshness", running)
+            if check is not None and not check.stopped:
+                exit_codes["freshness"] = check.exit_code
+                recorded = current_freshness(self.settings.state_dir)
+                if check.exit_code in (0, 1) and recorded is not None:
+                    freshness = recorded.by_source()
+                else:
+                    reasons.append(f"freshness check exited {check.exit_code}: {check.message()}")
+
         finished = _now()
         self.next_run = None if self.stop_event.is_set() else self.settings.next_after(finished)
         record = {
@@ -201,6 +220,7 @@ class Scheduler:
             "reason": "; ".join(reasons) or None,
             "interrupted": interrupted,
             "load": load_summary,
+            "freshness": freshness,
         }
         try:
             append_record(self.settings.runs_path, record)
@@ -216,6 +236,11 @@ class Scheduler:
             next_run=self.next_run.isoformat() if self.next_run else None,
         )
         self._state(next_run=self.next_run.isoformat() if self.next_run else None)
+        if self.alerts is not None:
+            try:
+                self.alerts.observe(subjects(record, freshness), run=record)
+            except Exception as exc:  # an alert must never stop the schedule
+                log("alert_error", error=repr(exc))
         return record
 
     def _build(
@@ -245,7 +270,9 @@ class Scheduler:
     def _step(self, name: str, running: dict[str, Any]) -> Step | None:
         """`python -m <load | warehouse.build>` to its end, stderr passed through and its tail
         kept; None when stopped before it could start."""
-        module = {"load": "load", "build": "warehouse.build"}[name]
+        module = {"load": "load", "build": "warehouse.build", "freshness": "warehouse.freshness"}[
+            name
+        ]
         step = Step(name)
         self._state(next_run=None, running={**running, "step": name})
         env = self.env() if callable(self.env) else self.env

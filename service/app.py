@@ -6,6 +6,7 @@ in its thread pool, so a slow query or export never stalls `/healthz`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -28,6 +29,7 @@ from service.kpi_api import ChannelQuery, FunnelQuery, channel_rows, funnel
 from service.privacy import redact_emails
 from service.prometheus_metrics import ServiceMetrics
 from service.readiness import readiness
+from service.schedule import InProcessSchedule
 from service.semantic_api import SemanticLayers, kpi_rows
 from service.settings import ServiceSettings
 from service.snapshot_reader import SnapshotReader, SnapshotUnavailable
@@ -44,15 +46,22 @@ def _error(request: Request, status: int, message: str, **extra: Any) -> JSONRes
 
 
 def create_app(settings: ServiceSettings) -> Starlette:
-    metrics = ServiceMetrics(settings.ingest_metrics_path, settings.paths.snapshot_path)
+    metrics = ServiceMetrics(
+        settings.ingest_metrics_path, settings.paths.snapshot_path, settings.paths.state_dir
+    )
     reader = SnapshotReader(settings.paths.snapshot_path)
     runs = IngestRuns(settings, metrics)
     layers = SemanticLayers(settings.paths.semantic_manifest_path)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        reader.close()
+        schedule = InProcessSchedule.start(settings)
+        try:
+            yield
+        finally:
+            if schedule is not None:
+                await asyncio.to_thread(schedule.stop)  # lets a running step end cleanly
+            reader.close()
 
     def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

@@ -7,19 +7,12 @@ a query string (`?token=…`, `?api_key=…`) is masked before the access log wr
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl, urlencode
 
 from load.http_client import SECRET_QUERY_KEYS
-from warehouse.catalog import EMAIL_PATTERN
+from warehouse.catalog import redact_emails
 
-# A match may only start where a run of address characters starts: without the look-behind a
-# long query with no `@` costs quadratic time (docs/decisions.md).
-EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])" + EMAIL_PATTERN)
-
-
-def redact_emails(text: str) -> str:
-    return EMAIL.sub("<e-mail redacted>", text)
+__all__ = ["redact_emails", "redact_query"]
 
 
 def redact_query(query: str) -> str:

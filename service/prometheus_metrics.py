@@ -9,6 +9,7 @@ counter and latency histogram, its ingest runs, and when the data was last loade
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from prometheus_client.metrics import disable_created_metrics
 from prometheus_client.registry import Collector
 
 from service.freshness import freshness
+from warehouse.freshness import STATES
+from warehouse.freshness import current as current_freshness
 
 disable_created_metrics()  # one series per counter; the *_created twins only add noise
 
@@ -25,9 +28,10 @@ disable_created_metrics()  # one series per counter; the *_created twins only ad
 class _FreshnessCollector(Collector):
     """Read at scrape time, so the gauges follow runs made by the service or by cron."""
 
-    def __init__(self, prom_path: Path, snapshot_path: Path) -> None:
+    def __init__(self, prom_path: Path, snapshot_path: Path, state_dir: Path) -> None:
         self.prom_path = prom_path
         self.snapshot_path = snapshot_path
+        self.state_dir = state_dir
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         fresh = freshness(self.prom_path, self.snapshot_path)
@@ -45,6 +49,30 @@ class _FreshnessCollector(Collector):
             build.add_metric([], fresh.last_build)
         yield load
         yield build
+        yield from self._source_freshness()
+
+    def _source_freshness(self) -> Iterator[GaugeMetricFamily]:
+        """The last `make freshness`, judged now (absent until it has run)."""
+        recorded = current_freshness(self.state_dir)
+        status = GaugeMetricFamily(
+            "admira_source_freshness_status",
+            "1 for each source's freshness state now (pass, warn, error), 0 for the others.",
+            labels=["source", "status"],
+        )
+        newest = GaugeMetricFamily(
+            "admira_source_newest_row_timestamp_seconds",
+            "When the newest row of each raw table landed (loaded_at_field ingested_at).",
+            labels=["table"],
+        )
+        if recorded is not None:
+            for source, state in recorded.by_source(time.time()).items():
+                for candidate in STATES:
+                    status.add_metric([source, candidate], float(candidate == state))
+            for table in recorded.tables:
+                if table.max_loaded_at is not None:
+                    newest.add_metric([table.table], table.max_loaded_at)
+        yield status
+        yield newest
 
 
 class _ScheduleCollector(Collector):
@@ -71,7 +99,7 @@ class _ScheduleCollector(Collector):
 
 
 class ServiceMetrics:
-    def __init__(self, ingest_metrics_path: Path, snapshot_path: Path) -> None:
+    def __init__(self, ingest_metrics_path: Path, snapshot_path: Path, state_dir: Path) -> None:
         self.ingest_metrics_path = ingest_metrics_path
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
@@ -92,7 +120,7 @@ class ServiceMetrics:
             ["status"],
             registry=self.registry,
         )
-        self.registry.register(_FreshnessCollector(ingest_metrics_path, snapshot_path))
+        self.registry.register(_FreshnessCollector(ingest_metrics_path, snapshot_path, state_dir))
         self.registry.register(_ScheduleCollector())
 
     def observe(self, route: str, method: str, status: int, seconds: float) -> None:

@@ -1,6 +1,8 @@
 """`/readyz`: may a load balancer send readers here? Only when the snapshot exists, holds the
 marts, and its data is fresh: the last successful load and build are younger than
-READY_MAX_AGE_SECONDS. Each check says why it failed, so the 503 explains itself.
+READY_MAX_AGE_SECONDS, and no source is past its freshness error limit (the last
+`make freshness`, judged again now; a `warn` keeps the service ready and says so). Each check
+says why it failed, so the 503 explains itself.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from service.freshness import freshness
 from service.settings import ServiceSettings
 from service.snapshot_reader import SnapshotReader, SnapshotUnavailable
 from warehouse.catalog import MART_NAMES
+from warehouse.freshness import current as current_freshness
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,17 @@ def _age(name: str, at: float | None, detail: str, max_age: float, now: float) -
     )
 
 
+def _source_freshness(settings: ServiceSettings, now: float) -> Check:
+    recorded = current_freshness(settings.paths.state_dir)
+    if recorded is None:
+        return Check("source_freshness", True, "not checked yet: make freshness")
+    states = recorded.by_source(now)
+    shown = ", ".join(f"{source} {state}" for source, state in sorted(states.items()))
+    stale = [table.describe(now) for table in recorded.tables if table.state(now) != "pass"]
+    detail = shown + (f" ({'; '.join(stale)})" if stale else "")
+    return Check("source_freshness", recorded.status(now) != "error", detail)
+
+
 def readiness(settings: ServiceSettings, reader: SnapshotReader) -> tuple[bool, dict[str, Any]]:
     """Run every check (not just up to the first failure) and report each."""
     snapshot = settings.paths.snapshot_path
@@ -72,6 +86,7 @@ def readiness(settings: ServiceSettings, reader: SnapshotReader) -> tuple[bool, 
     max_age = settings.ready_max_age_seconds
     checks.append(_age("last_load", fresh.last_load, fresh.last_load_detail, max_age, now))
     checks.append(_age("last_build", fresh.last_build, fresh.last_build_detail, max_age, now))
+    checks.append(_source_freshness(settings, now))
     ready = all(check.ok for check in checks)
     from scheduler.runs import summary
 

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scheduler.alerts import Alerts
+from scheduler.settings import ScheduleSettings
 from warehouse.paths import WarehousePaths
 
 # A daily schedule plus two hours of slack: one missed run makes the service not ready.
@@ -59,6 +61,9 @@ class ServiceSettings:
     sink_timeout_seconds: float
     sink_max_retries: int
     sink_backoff_seconds: float
+    # SCHEDULE set: the service runs the schedule in-process (scheduler/), with its alerts
+    schedule: ScheduleSettings | None = None
+    alerts: Alerts | None = None
 
     @classmethod
     def from_env(cls) -> ServiceSettings:
@@ -77,6 +82,8 @@ class ServiceSettings:
             sink_timeout_seconds=_number("SINK_TIMEOUT_SECONDS", 10.0, minimum=0.1),
             sink_max_retries=int(_number("SINK_MAX_RETRIES", 3)),
             sink_backoff_seconds=_number("SINK_BACKOFF_SECONDS", 0.5),
+            schedule=ScheduleSettings.from_env() if _text("SCHEDULE") else None,
+            alerts=Alerts.from_env(paths.state_dir) if _text("SCHEDULE") else None,
         )
 
     def child_env(self) -> dict[str, str]:
@@ -90,5 +97,6 @@ class ServiceSettings:
             INGEST_METRICS_PATH=str(self.ingest_metrics_path),
             DBT_USE_COLORS="false",
         )
-        env.pop("SINK_SECRET", None)  # the loader and dbt have no use for it
+        for secret in ("SINK_SECRET", "ALERT_SECRET"):
+            env.pop(secret, None)  # the loader and dbt have no use for them
         return env

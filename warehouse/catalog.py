@@ -10,6 +10,7 @@ SQL of the models, MetricFlow and this module read one declaration.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,14 @@ MART_BY_NAME = {mart.name: mart for mart in MARTS}
 
 # What looks like an e-mail address, wherever it must not appear (RE2, Java and Python syntax).
 EMAIL_PATTERN: str = _VARS["email_pattern"]
+# A match may only start where a run of address characters starts: without the look-behind a
+# long text with no `@` costs quadratic time (docs/decisions.md).
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])" + EMAIL_PATTERN)
+
+
+def redact_emails(text: str) -> str:
+    """Text that leaves Admira (an answer, an alert, a log line) with no e-mail address in it."""
+    return EMAIL.sub("<e-mail redacted>", text)
 
 
 def safe_ratio_sql(

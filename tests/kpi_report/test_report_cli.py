@@ -10,7 +10,7 @@ from pathlib import Path
 
 from helpers.environment import run_module
 
-from report.run_state import FRESH_HOURS, read_run_state
+from report.run_state import read_run_state
 
 
 def run_report(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
@@ -56,19 +56,23 @@ def test_missing_and_damaged_run_records(tmp_path: Path) -> None:
     assert "last_build.json is not a JSON object" in state.problems[1]
 
 
-def test_freshness_follows_the_last_successful_load(tmp_path: Path) -> None:
+def test_freshness_is_judged_again_when_the_report_is_drawn(tmp_path: Path) -> None:
+    """The recorded check holds the newest row's time and the limits; the state is the one at
+    the time of reading: 26 h and 50 h limits, a row landed at 06:00."""
     loaded_at = dt.datetime(2025, 8, 10, 6, 0, tzinfo=dt.UTC)
-    record = {
-        "ingested_at": loaded_at.isoformat(),
-        "status": "ok",
-        "load_id": "1",
-        "sources": {"ads": {"status": "ok", "received": 3, "loaded": 2, "rejected": 1}},
+    table = {
+        "table": "ads.ads_performance",
+        "max_loaded_at": loaded_at.timestamp(),
+        "warn_after": 26 * 3600.0,
+        "error_after": 50 * 3600.0,
+        "error": None,
     }
-    (tmp_path / "last_load.json").write_text(json.dumps(record))
+    body = {"checked_at": loaded_at.timestamp(), "tables": [table]}
+    (tmp_path / "freshness.json").write_text(json.dumps(body))
     state = read_run_state(tmp_path)
-    assert state.sources[0].rejected == 1
-    assert state.is_fresh(loaded_at + dt.timedelta(hours=FRESH_HOURS))
-    assert not state.is_fresh(loaded_at + dt.timedelta(hours=FRESH_HOURS, minutes=1))
-    record["status"] = "failed"
-    (tmp_path / "last_load.json").write_text(json.dumps(record))
-    assert not read_run_state(tmp_path).is_fresh(loaded_at)
+    at = dt.datetime(2025, 8, 11, 8, 0, tzinfo=dt.UTC)  # 26 h later: not past the limit
+    assert state.freshness_status(at) == "pass"
+    assert state.freshness_status(at + dt.timedelta(minutes=1)) == "warn"
+    assert state.freshness_status(dt.datetime(2025, 8, 12, 8, 1, tzinfo=dt.UTC)) == "error"
+    (tmp_path / "freshness.json").unlink()
+    assert read_run_state(tmp_path).freshness_status(at) is None, "never checked"

@@ -5,6 +5,7 @@ marts."""
 
 from __future__ import annotations
 
+import json
 import threading
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,12 +16,15 @@ import pytest
 from helpers.environment import child_env
 from helpers.warehouse_harness import Warehouse
 from schedule_process import EVERY_SECOND, ScheduleProcess
+from service_api.service_harness import Sink
 
+from scheduler.alerts import Alerts
 from scheduler.loop import Scheduler
 from scheduler.runs import read_records, summary
 from scheduler.settings import ScheduleSettings
 from warehouse.catalog import MART_NAMES
 from warehouse.lock import warehouse_lock
+from warehouse.webhook import Webhook
 
 pytestmark = pytest.mark.slow
 CLOSED_PORT = "http://127.0.0.1:9/ads"
@@ -75,12 +79,13 @@ def test_a_tick_while_the_warehouse_is_busy_is_skipped_and_the_next_one_runs(
         schedule.kill()
 
     assert first["status"] == "skipped", first
-    assert first["exit_codes"] == {"load": 2, "build": None}
+    assert first["exit_codes"] == {"load": 2, "build": None, "freshness": None}
     assert "the warehouse is busy: held by" in first["reason"]
     assert "a test holding the warehouse" in first["reason"]
     assert {r["status"] for r in records[:-1]} == {"skipped"}
     ok = records[-1]
-    assert ok["exit_codes"] == {"load": 0, "build": 0} and ok["reason"] is None
+    assert ok["exit_codes"] == {"load": 0, "build": 0, "freshness": 0}
+    assert ok["reason"] is None and ok["freshness"] == {"ads": "pass", "crm": "pass"}
     assert ok["load"]["status"] == "ok" and ok["load"]["load_id"]
     assert {name: s["loaded"] for name, s in ok["load"]["sources"].items()} == {
         "ads": 595,
@@ -100,10 +105,11 @@ def test_a_tick_while_the_warehouse_is_busy_is_skipped_and_the_next_one_runs(
     assert result["runs_by_status"]["skipped"] == len(records) - 1
 
 
-def test_a_failed_load_is_recorded_and_the_schedule_goes_on_to_a_good_run(
-    tmp_path: Path,
+def test_a_failed_load_is_recorded_alerted_and_the_schedule_goes_on_to_a_good_run(
+    tmp_path: Path, httpserver
 ) -> None:
-    """The Scheduler as the service runs it: a background thread, a stop event."""
+    """The Scheduler as the service runs it: a background thread, a stop event; its alerts to a
+    real receiver that checks their signatures."""
     warehouse = Warehouse(tmp_path)
     # the sample loaded once before: a first build needs the raw tables of both sources
     assert warehouse.load(None, None)["status"] == "ok"
@@ -122,7 +128,9 @@ def test_a_failed_load_is_recorded_and_the_schedule_goes_on_to_a_good_run(
         return child_env(**warehouse.settings())
 
     settings = ScheduleSettings(EVERY_SECOND, ZoneInfo("UTC"), path, warehouse.paths.state_dir)
-    scheduler = Scheduler(settings, env=env, stop_event=stop)
+    receiver = Sink(httpserver, "alert-secret", path="/alerts")
+    alerts = Alerts(Webhook(receiver.url, "alert-secret"), tmp_path / "alerts.json")
+    scheduler = Scheduler(settings, env=env, stop_event=stop, alerts=alerts)
     thread = threading.Thread(target=scheduler.run, daemon=True)
     thread.start()
     thread.join(90)
@@ -132,14 +140,27 @@ def test_a_failed_load_is_recorded_and_the_schedule_goes_on_to_a_good_run(
     assert seen[0]["runs_by_status"] == {"ok": 0, "failed": 1, "skipped": 0}
     failed, ok = read_records(path)
     assert failed["status"] == "failed"
-    assert failed["exit_codes"] == {"load": 1, "build": 0}, "crm landed, so it was built"
+    assert failed["exit_codes"] == {"load": 1, "build": 0, "freshness": 0}, (
+        "crm landed, so it was built"
+    )
     assert "ads: source ads: connection error" in failed["reason"]
     assert failed["load"]["sources"]["ads"]["status"] == "failed"
     assert failed["load"]["sources"]["crm"]["status"] == "ok"
-    assert ok["status"] == "ok" and ok["exit_codes"] == {"load": 0, "build": 0}
+    assert ok["status"] == "ok" and ok["exit_codes"] == {"load": 0, "build": 0, "freshness": 0}
     assert ok["load"]["sources"]["ads"]["loaded"] == 595
     assert_each_run_starts_after_the_last_ended(read_records(path))
     assert summary(path)["next_run"] is None
+    # one message per change of state: the failures, then the recoveries; fresh data is no news
+    sent = [json.loads(body) for body in receiver.accepted]
+    assert [(m["subject"], m["kind"]) for m in sent] == [
+        ("scheduled_run", "failure"),
+        ("source:ads", "failure"),
+        ("scheduled_run", "recovery"),
+        ("source:ads", "recovery"),
+    ]
+    assert len(receiver.received) == 4
+    assert "connection error" in sent[1]["detail"] and sent[1]["run"]["status"] == "failed"
+    assert sent[2]["previous_since"] == sent[0]["since"], "since when it was failing"
 
 
 def test_sigterm_during_a_build_lets_it_end_and_exits_0_with_the_snapshot_whole(
@@ -163,7 +184,7 @@ def test_sigterm_during_a_build_lets_it_end_and_exits_0_with_the_snapshot_whole(
     first, stopped = read_records(runs_path(warehouse))
     assert first["status"] == "ok"
     assert stopped["status"] == "failed" and stopped["interrupted"] is True
-    assert stopped["exit_codes"] == {"load": 0, "build": -15}
+    assert stopped["exit_codes"] == {"load": 0, "build": -15, "freshness": None}
     assert "build stopped (SIGTERM)" in stopped["reason"]
     assert "Build ok in" not in schedule.output().split("Running with dbt=")[-1]
     assert marts_of(warehouse.paths.snapshot_path) == before, "the last good snapshot, whole"

@@ -114,7 +114,14 @@ def test_readyz_after_a_load_and_build(served):
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["status"] == "ready" and body["failed"] == []
-    assert set(body["checks"]) == {"snapshot", "marts", "last_load", "last_build"}
+    assert set(body["checks"]) == {
+        "snapshot",
+        "marts",
+        "last_load",
+        "last_build",
+        "source_freshness",
+    }
+    assert body["checks"]["source_freshness"]["detail"] == "not checked yet: make freshness"
 
 
 def test_channel_returns_the_mart_in_order(served):
