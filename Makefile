@@ -5,10 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DAGSTER_STAMP := $(VENV)/.installed-dagster
 ROWS ?= 1000000
 
 .PHONY: help install run load build freshness summary archive schedule serve test reliability lint docs \
-	docs-serve kpis report bench spark-build spark-demo clean
+	docs-serve kpis report dagster-check bench spark-build spark-demo clean
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -27,6 +28,11 @@ $(STAMP): requirements.lock pyproject.toml
 	  'export DBT_PROJECT_DIR="$(CURDIR)/dbt_project"' \
 	  'export DBT_PROFILES_DIR="$(CURDIR)"' >> $(BIN)/activate
 	touch $(STAMP)
+
+# The Dagster extra, on top of the main install (requirements-dagster.lock).
+$(DAGSTER_STAMP): $(STAMP) requirements-dagster.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-dagster.lock
+	touch $(DAGSTER_STAMP)
 
 run: install load build freshness summary ## load the shipped sample, build and test the models, summary
 
@@ -73,6 +79,9 @@ kpis: install ## the semantic layer on the snapshot: the metrics, or Q="--metric
 report: install ## the KPI report, one static HTML page from the snapshot (REPORT_PATH)
 	$(BIN)/python -m report
 
+dagster-check: $(DAGSTER_STAMP) ## Dagster: definitions loaded, every asset materialized [DAGSTER_WORKDIR=D]
+	$(BIN)/python -m orchestration.check $(if $(DAGSTER_WORKDIR),--workdir $(DAGSTER_WORKDIR))
+
 bench: install ## the benchmark against plain DuckDB [ROWS=N, default 1000000]
 	$(BIN)/python -m bench --rows $(ROWS)
 
@@ -83,4 +92,5 @@ spark-demo: install ## the worked example on DuckDB and on Spark, marts compared
 	$(BIN)/python -m spark.demo
 
 clean: ## remove the venv, the warehouse and dbt's artifacts
-	rm -rf $(VENV) .admira warehouse.duckdb warehouse_raw.duckdb published dbt_project/target dbt_project/logs
+	rm -rf $(VENV) .admira warehouse.duckdb warehouse_raw.duckdb published dbt_project/target \
+	  dbt_project/target-dagster dbt_project/logs
