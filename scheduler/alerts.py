@@ -29,6 +29,7 @@ from typing import Any
 from load.http_client import redact, redact_urls
 from load.observability import log, write_atomically
 from warehouse.catalog import redact_emails
+from warehouse.env import number, text
 from warehouse.webhook import Webhook, WebhookFailed, deliver
 
 STATE_FILE = "alerts.json"
@@ -39,27 +40,13 @@ class AlertSettingError(SystemExit):
     """An alert setting has a value the scheduler cannot use (one line, no traceback)."""
 
 
-def _text(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
-
-
 def _number(name: str, default: float) -> float:
-    raw = _text(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise AlertSettingError(f"setting {name}={raw!r} is not a number") from None
-    if value < 0:
-        raise AlertSettingError(f"setting {name}={raw!r} must not be negative")
-    return value
+    return number(name, default, AlertSettingError)
 
 
 def webhook_from_env() -> Webhook | None:
     """ALERT_WEBHOOK_URL with ALERT_SECRET (both or neither), or None: no alerts."""
-    url, secret = _text("ALERT_WEBHOOK_URL"), os.environ.get("ALERT_SECRET") or None
+    url, secret = text("ALERT_WEBHOOK_URL"), os.environ.get("ALERT_SECRET") or None
     if url is None:
         return None
     if not url.startswith(("http://", "https://")):

@@ -8,13 +8,13 @@ have defaults.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterError, croniter
 
+from warehouse.env import text
 from warehouse.paths import WarehousePaths
 
 RUNS_FILE_NAME = "scheduled_runs.jsonl"
@@ -25,14 +25,9 @@ class ScheduleError(SystemExit):
     """A scheduler setting has a value the scheduler cannot use (one line, no traceback)."""
 
 
-def _text(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
-
-
 def default_runs_path() -> Path:
     """SCHEDULE_RUNS_PATH, or scheduled_runs.jsonl in the warehouse's state folder."""
-    configured = _text("SCHEDULE_RUNS_PATH")
+    configured = text("SCHEDULE_RUNS_PATH")
     if configured:
         return Path(configured).resolve()
     return WarehousePaths.from_env().state_dir / RUNS_FILE_NAME
@@ -82,9 +77,9 @@ class ScheduleSettings:
 
     @classmethod
     def from_env(cls) -> ScheduleSettings:
-        expression = _text("SCHEDULE")
+        expression = text("SCHEDULE")
         if expression is None:
             raise ScheduleError(f"setting SCHEDULE is not set: a cron expression, e.g. {EXAMPLE}")
-        zone = parse_timezone(_text("SCHEDULE_TIMEZONE") or "UTC")
+        zone = parse_timezone(text("SCHEDULE_TIMEZONE") or "UTC")
         state_dir = WarehousePaths.from_env().state_dir
         return cls(expression, zone, default_runs_path(), state_dir)

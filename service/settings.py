@@ -12,6 +12,7 @@ from pathlib import Path
 
 from scheduler.alerts import Alerts
 from scheduler.settings import ScheduleSettings
+from warehouse.env import number, text
 from warehouse.paths import WarehousePaths
 
 # A daily schedule plus two hours of slack: one missed run makes the service not ready.
@@ -22,26 +23,12 @@ class SettingError(SystemExit):
     """A setting has a value the service cannot use."""
 
 
-def _text(name: str) -> str | None:
-    value = os.environ.get(name, "").strip()
-    return value or None
-
-
 def _number(name: str, default: float, minimum: float = 0) -> float:
-    raw = _text(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingError(f"setting {name}={raw!r} is not a number") from None
-    if value < minimum:
-        raise SettingError(f"setting {name}={raw!r} must be at least {minimum:g}")
-    return value
+    return number(name, default, SettingError, minimum)
 
 
 def _port(name: str, default: int) -> int:
-    raw = _text(name)
+    raw = text(name)
     if raw is None:
         return default
     if not raw.isdigit() or int(raw) > 65535:
@@ -68,22 +55,22 @@ class ServiceSettings:
     @classmethod
     def from_env(cls) -> ServiceSettings:
         paths = WarehousePaths.from_env()
-        metrics = _text("INGEST_METRICS_PATH") or paths.state_dir / "ingest.prom"
+        metrics = text("INGEST_METRICS_PATH") or paths.state_dir / "ingest.prom"
         return cls(
-            host=_text("HOST") or "127.0.0.1",
+            host=text("HOST") or "127.0.0.1",
             port=_port("PORT", 8080),
             paths=paths,
             ingest_metrics_path=Path(metrics).resolve(),
             ready_max_age_seconds=_number(
                 "READY_MAX_AGE_SECONDS", DEFAULT_READY_MAX_AGE_SECONDS, minimum=1
             ),
-            sink_url=_text("SINK_URL"),
+            sink_url=text("SINK_URL"),
             sink_secret=os.environ.get("SINK_SECRET") or None,
             sink_timeout_seconds=_number("SINK_TIMEOUT_SECONDS", 10.0, minimum=0.1),
             sink_max_retries=int(_number("SINK_MAX_RETRIES", 3)),
             sink_backoff_seconds=_number("SINK_BACKOFF_SECONDS", 0.5),
-            schedule=ScheduleSettings.from_env() if _text("SCHEDULE") else None,
-            alerts=Alerts.from_env(paths.state_dir) if _text("SCHEDULE") else None,
+            schedule=ScheduleSettings.from_env() if text("SCHEDULE") else None,
+            alerts=Alerts.from_env(paths.state_dir) if text("SCHEDULE") else None,
         )
 
     def child_env(self) -> dict[str, str]:
