@@ -19,7 +19,9 @@ The settings and files are the product's own (docs/operations.md): the same ware
 import datetime as dt
 import json
 import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -35,6 +37,7 @@ from dagster import (
     multi_asset,
 )
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dbt.cli.main import dbtRunner
 
 from load.config import Settings
 from load.pipeline import run as run_loader
@@ -47,7 +50,10 @@ TARGET_PATH = "target-dagster"  # dagster-dbt's own artifacts, apart from make b
 DEFAULT_SCHEDULE = "0 6 * * *"
 
 project = DbtProject(project_dir=PROJECT_DIR, profiles_dir=REPO_ROOT, target_path=TARGET_PATH)
-project.preparer.prepare(project)  # dbt parse: the manifest the assets are read from
+# dbt parse in this process: the manifest the assets are read from
+_parse = ["parse", "--quiet", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(REPO_ROOT)]
+if not dbtRunner().invoke([*_parse, "--target-path", TARGET_PATH]).success:
+    raise RuntimeError("dbt parse failed (its errors are above): the definitions need its manifest")
 
 
 def _raw_specs() -> list[AssetSpec]:
@@ -136,5 +142,10 @@ defs = Definitions(
     asset_checks=freshness_checks,
     jobs=[daily_job],
     schedules=[daily_schedule],
-    resources={"dbt": DbtCliResource(project_dir=project)},
+    # the venv's dbt, whether or not the venv is on PATH (make puts it there, cron may not)
+    resources={
+        "dbt": DbtCliResource(
+            project_dir=project, dbt_executable=str(Path(sys.executable).with_name("dbt"))
+        )
+    },
 )
