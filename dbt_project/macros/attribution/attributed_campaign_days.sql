@@ -1,0 +1,266 @@
+{#- CONTRACT §4, attribution: the campaign-day rows (Ads rows with their credit, and one
+    unattributed row per CRM group with no candidate) under each of `models`, with a column
+    attribution_model. A CRM group g = (D, triple) has as candidates the Ads rows of its triple
+    on days D-k..D; each model weighs them (summing to 1) and the credit lands on the Ads row's
+    own day. One pass: each Ads row is copied onto the k+1 group days it is a candidate of and
+    stacked with the CRM groups, window sums per group day and triple give every weight.
+    With k = 0 a row's group day is its own day and no copy is made, so a filter on report_date
+    reaches the scans (as the single-day rule always did); every model is then click share. -#}
+{% macro attributed_campaign_days(models) -%}
+    {%- set settings = attribution_settings() -%}
+    {%- set k = settings.lookback_days -%}
+    {%- set h = settings.half_life_days -%}
+    {%- set utms = var('utm_columns') -%}
+    {%- set group_key = ['group_date'] + utms -%}
+with
+
+performance as (
+
+    select * from {{ ref('stg_ads__performance') }}
+
+),
+
+crm_groups as (
+
+    select * from {{ ref('int_crm_opportunities_aggregated_to_day_triple') }}
+
+),
+
+{%- if k > 0 %}
+
+performance_spans as (
+
+    select
+        *,
+        report_date as touch_date,
+        cast({{ dbt.dateadd('day', k, 'report_date') }} as date) as last_group_date
+
+    from performance
+
+),
+
+{#- Each Ads row on each group day it is a candidate of: touch_date .. touch_date + k. -#}
+ads_candidates as (
+
+    {{ days_between(
+        'performance_spans', 'touch_date', 'last_group_date',
+        ['touch_date', 'channel', 'campaign_id'] + utms + var('ads_measures') + ['load_id'],
+    ) }}
+
+),
+
+{%- else %}
+
+ads_candidates as (
+
+    select *, report_date as touch_date from performance
+
+),
+
+{%- endif %}
+
+stacked as (
+
+    select
+        report_date as group_date,
+        touch_date,
+        {{ column_list(utms) }},
+        channel,
+        campaign_id,
+        clicks,
+        {#- the row's own measures count once: on the copy of its own day -#}
+        {%- for measure in var('ads_measures') %}
+        case when report_date = touch_date then {{ measure }} else 0 end as own_{{ measure }},
+        {%- endfor %}
+        1 as ads_rows,
+        0 as leads,
+        0 as opportunities,
+        0 as closed_won,
+        {{ dbt.cast('0', type_double()) }} as revenue,
+        load_id as ads_load_id,
+        {{ dbt.cast('null', dbt.type_string()) }} as crm_load_id
+
+    from ads_candidates
+
+    union all
+
+    select
+        report_date as group_date,
+        report_date as touch_date,
+        {{ column_list(utms) }},
+        '' as channel,
+        '' as campaign_id,
+        {{ dbt.cast('0', type_double()) }} as clicks,
+        {%- for measure in var('ads_measures') %}
+        {{ dbt.cast('0', type_double()) }} as own_{{ measure }},
+        {%- endfor %}
+        0 as ads_rows,
+        leads,
+        opportunities,
+        closed_won,
+        revenue,
+        {{ dbt.cast('null', dbt.type_string()) }} as ads_load_id,
+        load_id as crm_load_id
+
+    from crm_groups
+
+),
+
+with_group_totals as (
+
+    select
+        *,
+        sum(clicks) over candidate_group as group_clicks,
+        sum(ads_rows) over candidate_group as group_rows,
+        {%- for measure in var('crm_measures') %}
+        sum({{ measure }}) over candidate_group as group_{{ measure }},
+        {%- endfor %}
+        max(crm_load_id) over candidate_group as group_crm_load_id,
+        min(case when ads_rows = 1 then touch_date end) over candidate_group as first_day,
+        max(case when ads_rows = 1 then touch_date end) over candidate_group as last_day,
+        sum(clicks) over candidate_day as day_clicks,
+        sum(ads_rows) over candidate_day as day_rows,
+        row_number() over (
+            partition by {{ column_list(group_key) }}, touch_date
+            order by ads_rows desc, channel, campaign_id
+        ) as row_in_day
+
+    from stacked
+    window
+        candidate_group as (partition by {{ column_list(group_key) }}),
+        candidate_day as (partition by {{ column_list(group_key) }}, touch_date)
+
+),
+
+with_day_weights as (
+
+    {#- The candidate days of a group: how many, and the sum of their time-decay factors
+        2^((d - last day) / h), which is 2^(-(D - d) / h) scaled so the latest day gives 1. -#}
+    select
+        *,
+        sum(case when ads_rows = 1 and row_in_day = 1 then 1 else 0 end)
+            over candidate_group as candidate_days,
+        sum(case when ads_rows = 1 and row_in_day = 1 then decay else 0 end)
+            over candidate_group as group_decay
+
+    from (
+        select
+            *,
+            {{ attribution_decay('touch_date', 'last_day', h) }} as decay
+        from with_group_totals
+    ) as decayed
+    window candidate_group as (partition by {{ column_list(group_key) }})
+
+),
+
+attribution_models as (
+
+    {%- for model_name in models %}
+    {{ 'union all' if not loop.first }}
+    select '{{ model_name }}' as attribution_model
+    {%- endfor %}
+
+),
+
+credited as (
+
+    {#- An Ads row's credit from one group under each model, or the group itself when it has
+        no candidate (the unattributed row on its own day). With k = 0 the group day is the
+        row's own day: selected as such, a filter on report_date passes the windows. -#}
+    select
+        attribution_models.attribution_model,
+        {{ 'touch_date' if k > 0 else 'group_date' }} as report_date,
+        channel,
+        campaign_id,
+        {{ column_list(utms) }},
+        {%- for measure in var('ads_measures') %}
+        own_{{ measure }} as {{ measure }},
+        {%- endfor %}
+        {%- for measure in var('crm_measures') %}
+        case
+            when ads_rows = 0 then {{ dbt.cast(measure, type_double()) }}
+            {%- for model_name in models %}
+            when attribution_models.attribution_model = '{{ model_name }}'
+                then {{ attribution_credit(model_name, 'group_' ~ measure) }}
+            {%- endfor %}
+        end as {{ measure }},
+        {%- endfor %}
+        case
+            when ads_rows = 0 then crm_load_id
+            when group_crm_load_id is null or ads_load_id > group_crm_load_id then ads_load_id
+            else group_crm_load_id
+        end as source_load_id
+
+    from with_day_weights
+    cross join attribution_models
+    where ads_rows = 1 or group_rows = 0
+
+),
+
+final as (
+
+    {%- if k > 0 %}
+    {#- A row collects the credit of every group it is a candidate of. -#}
+    select
+        attribution_model,
+        report_date,
+        channel,
+        campaign_id,
+        {{ column_list(utms) }},
+        {{ column_list(var('ads_measures') + var('crm_measures'), 'sum({column}) as {column}') }},
+        max(source_load_id) as source_load_id
+
+    from credited
+    group by attribution_model, report_date, channel, campaign_id, {{ column_list(utms) }}
+    {%- else %}
+    select * from credited
+    {%- endif %}
+
+)
+
+select * from final
+{%- endmacro %}
+
+
+{#- 2^((day - latest_day) / h): the time-decay factor of a candidate day relative to the latest
+    candidate day of its group (1 there, smaller before; never 0/0 however small h is). -#}
+{% macro attribution_decay(day, latest_day, half_life_days) -%}
+    power(
+        2.0,
+        {{ dbt.cast(dbt.datediff(latest_day, day, 'day'), type_double()) }}
+        / {{ half_life_days }}
+    )
+{%- endmacro %}
+
+
+{#- The part of a CRM group measure that one candidate Ads row gets under model_name (columns
+    of attributed_campaign_days' with_day_weights). Multiplying before dividing keeps whole
+    splits exact (4 leads x 1200 / 1500 clicks = 3.2); with k = 0 every model is that. -#}
+{% macro attribution_credit(model_name, measure) -%}
+    {%- set value = dbt.cast(measure, type_double()) -%}
+    {%- set within_day -%}
+        case
+            when day_clicks = 0 then {{ value }} / day_rows
+            else {{ value }} * clicks / day_clicks
+        end
+    {%- endset -%}
+    {%- if model_name == 'click_share' -%}
+        coalesce(
+            case
+                when group_clicks = 0 then {{ value }} / group_rows
+                else {{ value }} * clicks / group_clicks
+            end,
+            0
+        )
+    {%- elif model_name == 'last_touch' -%}
+        case when touch_date = last_day then coalesce({{ within_day }}, 0) else 0 end
+    {%- elif model_name == 'first_touch' -%}
+        case when touch_date = first_day then coalesce({{ within_day }}, 0) else 0 end
+    {%- elif model_name == 'linear' -%}
+        coalesce({{ within_day }} / candidate_days, 0)
+    {%- elif model_name == 'time_decay' -%}
+        coalesce({{ within_day }} * decay / group_decay, 0)
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("unknown attribution model '" ~ model_name ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
