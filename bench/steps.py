@@ -49,7 +49,10 @@ PIPELINE_STEPS = (
     "new_day",
     "since_week",
     "decade_window",
+    "attribution_time_decay",
 )
+# The settings of the step attribution_time_decay: a lookback of a week, the time-decay model.
+ATTRIBUTION_STEP_SETTINGS = {"ATTRIBUTION_LOOKBACK_DAYS": "7", "ATTRIBUTION_MODEL": "time_decay"}
 
 
 @dataclass
@@ -133,8 +136,10 @@ class BenchRun:
         result.rows = self.received_rows()
         return result
 
-    def build(self, label: str) -> StepResult:
-        return self._run(label, [("build", [sys.executable, "-m", "warehouse.build"], self.env())])
+    def build(self, label: str, settings: dict[str, str] | None = None) -> StepResult:
+        """A plain `make build`, with `settings` (e.g. the attribution's) on top of the run's."""
+        env = {**self.env(), **(settings or {})}
+        return self._run(label, [("build", [sys.executable, "-m", "warehouse.build"], env)])
 
     def received_rows(self) -> int:
         """Ads + CRM records the last load received, from its own summary."""
