@@ -136,6 +136,15 @@ class BenchRun:
         result.rows = self.received_rows()
         return result
 
+    def copy(self, folder: Path) -> BenchRun:
+        """This run's warehouse (files, state, snapshot, dbt's artifacts) in another folder,
+        untimed: a step there leaves this run's marts as they are."""
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(
+            self.folder, folder, ignore=shutil.ignore_patterns("reference*.duckdb", "logs")
+        )
+        return BenchRun(folder)
+
     def build(self, label: str, settings: dict[str, str] | None = None) -> StepResult:
         """A plain `make build`, with `settings` (e.g. the attribution's) on top of the run's."""
         env = {**self.env(), **(settings or {})}

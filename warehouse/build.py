@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
@@ -99,12 +100,12 @@ class SettingError(ValueError):
     """A setting with a value the build cannot use; the message is one line naming it."""
 
 
-def attribution_settings() -> dict[str, str]:
+def attribution_settings(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     """ATTRIBUTION_LOOKBACK_DAYS, ATTRIBUTION_MODEL and ATTRIBUTION_HALF_LIFE_DAYS, checked and
     written as dbt writes them (macro attribution_settings: 3, click_share, 7.0)."""
-    lookback = (os.environ.get("ATTRIBUTION_LOOKBACK_DAYS") or "0").strip()
-    model = (os.environ.get("ATTRIBUTION_MODEL") or "click_share").strip()
-    half_life = (os.environ.get("ATTRIBUTION_HALF_LIFE_DAYS") or "7").strip()
+    lookback = (environ.get("ATTRIBUTION_LOOKBACK_DAYS") or "0").strip()
+    model = (environ.get("ATTRIBUTION_MODEL") or "click_share").strip()
+    half_life = (environ.get("ATTRIBUTION_HALF_LIFE_DAYS") or "7").strip()
     if not (lookback.isascii() and lookback.isdigit()):
         raise SettingError(
             f"ATTRIBUTION_LOOKBACK_DAYS must be a whole number >= 0, got {lookback!r}"
@@ -146,6 +147,10 @@ def changed_day_settings(warehouse: Path) -> list[str]:
             )
     except duckdb.Error:  # no build recorded its settings yet
         return []
+    # A setting missing from a record made before it existed: the marts were built under its
+    # default (the attribution's; before any record, nothing is compared).
+    if recorded:
+        recorded = {**attribution_settings({}), **recorded}
     return [
         f"{name}: {recorded[name]} -> {value}"
         for name, value in day_settings().items()

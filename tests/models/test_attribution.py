@@ -320,6 +320,26 @@ ATTRIBUTION_QUERY = (
 )
 
 
+def test_a_warehouse_recorded_before_the_attribution_settings_counts_as_default(
+    warehouse, monkeypatch, capsys
+):
+    """Marts built by the release before these settings recorded the zone only: they were
+    built with the defaults, so a build with a lookback rebuilds every day."""
+    import duckdb
+
+    warehouse.load(EXAMPLE_ADS, EXAMPLE_CRM)
+    warehouse.build()
+    with duckdb.connect(str(warehouse.paths.duckdb_path)) as con:
+        con.execute("delete from audit.build_settings where setting like 'attribution%'")
+    monkeypatch.setenv("ATTRIBUTION_LOOKBACK_DAYS", "2")
+    capsys.readouterr()
+    warehouse.build()
+    assert "(attribution_lookback_days: 0 -> 2): rebuilding every day" in capsys.readouterr().out
+    oracle = Oracle()
+    oracle.load(EXAMPLE_ADS, EXAMPLE_CRM)
+    assert_rows_match(warehouse.query(CAMPAIGN), oracle.campaign("click_share", 2))
+
+
 # --- incremental: the days a change reaches under a lookback ---------------------------------
 
 
