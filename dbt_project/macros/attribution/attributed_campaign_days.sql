@@ -3,7 +3,8 @@
     attribution_model. A CRM group g = (D, triple) has as candidates the Ads rows of its triple
     on days D-k..D; each model weighs them (summing to 1) and the credit lands on the Ads row's
     own day. One pass: each Ads row is copied onto the k+1 group days it is a candidate of and
-    stacked with the CRM groups, window sums per group day and triple give every weight.
+    stacked with the CRM groups, window sums per group day and triple give every weight; a
+    row sums its credit as one column per model and measure, then becomes one row per model.
     With k = 0 a row's group day is its own day and no copy is made, so a filter on report_date
     reaches the scans (as the single-day rule always did); every model is then click share. -#}
 {% macro attributed_campaign_days(models) -%}
@@ -153,6 +154,66 @@ with_day_weights as (
 
 ),
 
+credited as (
+
+    {#- An Ads row's credit from one group under each model, a column per model and measure,
+        or the group itself when it has no candidate (the unattributed row on its own day).
+        With k = 0 the group day is the row's own day: selected as such, a filter on
+        report_date passes the windows. -#}
+    select
+        {{ 'touch_date' if k > 0 else 'group_date' }} as report_date,
+        channel,
+        campaign_id,
+        {{ column_list(utms) }},
+        {%- for measure in var('ads_measures') %}
+        own_{{ measure }} as {{ measure }},
+        {%- endfor %}
+        {%- for model_name in models %}
+        {%- for measure in var('crm_measures') %}
+        case
+            when ads_rows = 0 then {{ dbt.cast(measure, type_double()) }}
+            else {{ attribution_credit(model_name, 'group_' ~ measure) }}
+        end as {{ measure }}__{{ model_name }},
+        {%- endfor %}
+        {%- endfor %}
+        case
+            when ads_rows = 0 then crm_load_id
+            when group_crm_load_id is null or ads_load_id > group_crm_load_id then ads_load_id
+            else group_crm_load_id
+        end as source_load_id
+
+    from with_day_weights
+    where ads_rows = 1 or group_rows = 0
+
+),
+
+{%- set credit_columns = [] %}
+{%- for model_name in models %}
+{%- for measure in var('crm_measures') %}
+{%- do credit_columns.append(measure ~ '__' ~ model_name) %}
+{%- endfor %}
+{%- endfor %}
+
+per_row as (
+
+    {%- if k > 0 %}
+    {#- A row collects the credit of every group it is a candidate of. -#}
+    select
+        report_date,
+        channel,
+        campaign_id,
+        {{ column_list(utms) }},
+        {{ column_list(var('ads_measures') + credit_columns, 'sum({column}) as {column}') }},
+        max(source_load_id) as source_load_id
+
+    from credited
+    group by report_date, channel, campaign_id, {{ column_list(utms) }}
+    {%- else %}
+    select * from credited
+    {%- endif %}
+
+),
+
 attribution_models as (
 
     {%- for model_name in models %}
@@ -162,59 +223,27 @@ attribution_models as (
 
 ),
 
-credited as (
+final as (
 
-    {#- An Ads row's credit from one group under each model, or the group itself when it has
-        no candidate (the unattributed row on its own day). With k = 0 the group day is the
-        row's own day: selected as such, a filter on report_date passes the windows. -#}
+    {#- One row per model: its columns of credit. -#}
     select
         attribution_models.attribution_model,
-        {{ 'touch_date' if k > 0 else 'group_date' }} as report_date,
-        channel,
-        campaign_id,
-        {{ column_list(utms) }},
-        {%- for measure in var('ads_measures') %}
-        own_{{ measure }} as {{ measure }},
-        {%- endfor %}
+        per_row.report_date,
+        per_row.channel,
+        per_row.campaign_id,
+        {{ column_list(utms, 'per_row.{column}') }},
+        {{ column_list(var('ads_measures'), 'per_row.{column}') }},
         {%- for measure in var('crm_measures') %}
-        case
-            when ads_rows = 0 then {{ dbt.cast(measure, type_double()) }}
+        case attribution_models.attribution_model
             {%- for model_name in models %}
-            when attribution_models.attribution_model = '{{ model_name }}'
-                then {{ attribution_credit(model_name, 'group_' ~ measure) }}
+            when '{{ model_name }}' then per_row.{{ measure }}__{{ model_name }}
             {%- endfor %}
         end as {{ measure }},
         {%- endfor %}
-        case
-            when ads_rows = 0 then crm_load_id
-            when group_crm_load_id is null or ads_load_id > group_crm_load_id then ads_load_id
-            else group_crm_load_id
-        end as source_load_id
+        per_row.source_load_id
 
-    from with_day_weights
+    from per_row
     cross join attribution_models
-    where ads_rows = 1 or group_rows = 0
-
-),
-
-final as (
-
-    {%- if k > 0 %}
-    {#- A row collects the credit of every group it is a candidate of. -#}
-    select
-        attribution_model,
-        report_date,
-        channel,
-        campaign_id,
-        {{ column_list(utms) }},
-        {{ column_list(var('ads_measures') + var('crm_measures'), 'sum({column}) as {column}') }},
-        max(source_load_id) as source_load_id
-
-    from credited
-    group by attribution_model, report_date, channel, campaign_id, {{ column_list(utms) }}
-    {%- else %}
-    select * from credited
-    {%- endif %}
 
 )
 
