@@ -13,6 +13,8 @@
     {%- set h = settings.half_life_days -%}
     {%- set utms = var('utm_columns') -%}
     {%- set group_key = ['group_date'] + utms -%}
+    {#- With k = 0 every model gives the same credit: computed once, then one row per model. -#}
+    {%- set credited_models = models if k > 0 else models[:1] -%}
 with
 
 performance as (
@@ -168,7 +170,7 @@ credited as (
         {%- for measure in var('ads_measures') %}
         own_{{ measure }} as {{ measure }},
         {%- endfor %}
-        {%- for model_name in models %}
+        {%- for model_name in credited_models %}
         {%- for measure in var('crm_measures') %}
         case
             when ads_rows = 0 then {{ dbt.cast(measure, type_double()) }}
@@ -188,7 +190,7 @@ credited as (
 ),
 
 {%- set credit_columns = [] %}
-{%- for model_name in models %}
+{%- for model_name in credited_models %}
 {%- for measure in var('crm_measures') %}
 {%- do credit_columns.append(measure ~ '__' ~ model_name) %}
 {%- endfor %}
@@ -234,11 +236,15 @@ final as (
         {{ column_list(utms, 'per_row.{column}') }},
         {{ column_list(var('ads_measures'), 'per_row.{column}') }},
         {%- for measure in var('crm_measures') %}
+        {%- if credited_models | length == 1 %}
+        per_row.{{ measure }}__{{ credited_models[0] }} as {{ measure }},
+        {%- else %}
         case attribution_models.attribution_model
-            {%- for model_name in models %}
+            {%- for model_name in credited_models %}
             when '{{ model_name }}' then per_row.{{ measure }}__{{ model_name }}
             {%- endfor %}
         end as {{ measure }},
+        {%- endif %}
         {%- endfor %}
         per_row.source_load_id
 
