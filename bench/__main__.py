@@ -21,7 +21,7 @@ from bench import report, targets
 from bench.compare import compare_marts
 from bench.measure import StepFailed
 from bench.payloads import Payload
-from bench.steps import REPO_ROOT, BenchRun, StepResult
+from bench.steps import ATTRIBUTION_STEP_SETTINGS, REPO_ROOT, BenchRun, StepResult
 
 DATA_DIR = REPO_ROOT / "bench" / "data"
 MIN_ROWS = 100
@@ -92,6 +92,15 @@ def run_benchmark(rows: int, seed: int, data_dir: Path, results_dir: Path) -> di
     run.reference(folder / "reference-every-load.duckdb", every_load, "reference_every_load")
     after_all = compare_marts(run.snapshot, folder / "reference-every-load.duckdb")
     _say_comparison("after every step", after_all)
+    # A week's lookback under time decay (a change of settings: every day rebuilt), on a copy
+    # of the warehouse: the reference knows only the default attribution, so the run's own
+    # marts stay comparable with it. Its rows: the records of the full load.
+    attribution_run = run.copy(data_dir / f"run-{rows}-attribution")
+    steps["attribution_time_decay"] = _step(
+        attribution_run.build("attribution_time_decay", ATTRIBUTION_STEP_SETTINGS),
+        "attribution_time_decay",
+    )
+    steps["attribution_time_decay"].rows = steps["load_full"].rows
 
     result = {
         "rows_per_source": rows,

@@ -22,6 +22,10 @@ STEP_NOTES = {
     "new_day": "one more day: load + plain incremental build",
     "since_week": "the last 7 days restated: load --since + plain incremental build",
     "decade_window": "the history again, since ten years back: load + build of every day",
+    "attribution_time_decay": (
+        "a build under ATTRIBUTION_LOOKBACK_DAYS=7 ATTRIBUTION_MODEL=time_decay (settings "
+        "changed: every day rebuilt)"
+    ),
 }
 
 

@@ -27,6 +27,9 @@ ISOLATED_SETTINGS = (
     "SNAPSHOT_PATH",
     "INGEST_METRICS_PATH",
     "REPORTING_TIMEZONE",
+    "ATTRIBUTION_LOOKBACK_DAYS",
+    "ATTRIBUTION_MODEL",
+    "ATTRIBUTION_HALF_LIFE_DAYS",
     "EARLIEST_PLAUSIBLE_DATE",
     "LATEST_PLAUSIBLE_DAYS_AHEAD",
     "ADS_API_URL",
@@ -46,7 +49,10 @@ PIPELINE_STEPS = (
     "new_day",
     "since_week",
     "decade_window",
+    "attribution_time_decay",
 )
+# The settings of the step attribution_time_decay: a lookback of a week, the time-decay model.
+ATTRIBUTION_STEP_SETTINGS = {"ATTRIBUTION_LOOKBACK_DAYS": "7", "ATTRIBUTION_MODEL": "time_decay"}
 
 
 @dataclass
@@ -130,8 +136,19 @@ class BenchRun:
         result.rows = self.received_rows()
         return result
 
-    def build(self, label: str) -> StepResult:
-        return self._run(label, [("build", [sys.executable, "-m", "warehouse.build"], self.env())])
+    def copy(self, folder: Path) -> BenchRun:
+        """This run's warehouse (files, state, snapshot, dbt's artifacts) in another folder,
+        untimed: a step there leaves this run's marts as they are."""
+        shutil.rmtree(folder, ignore_errors=True)
+        shutil.copytree(
+            self.folder, folder, ignore=shutil.ignore_patterns("reference*.duckdb", "logs")
+        )
+        return BenchRun(folder)
+
+    def build(self, label: str, settings: dict[str, str] | None = None) -> StepResult:
+        """A plain `make build`, with `settings` (e.g. the attribution's) on top of the run's."""
+        env = {**self.env(), **(settings or {})}
+        return self._run(label, [("build", [sys.executable, "-m", "warehouse.build"], env)])
 
     def received_rows(self) -> int:
         """Ads + CRM records the last load received, from its own summary."""

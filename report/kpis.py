@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 import duckdb
 
-from warehouse.catalog import MARTS, RATIO_BY_NAME, safe_ratio_sql
+from warehouse.catalog import (
+    ATTRIBUTION_MART,
+    ATTRIBUTION_MODELS,
+    MARTS,
+    RATIO_BY_NAME,
+    TRACKING_HEALTH,
+    safe_ratio_sql,
+)
 
 # Above this many days the over-time charts use weeks: daily lines get unreadable.
 MAX_DAYS_PER_DAY_GRAIN = 120
@@ -86,6 +93,57 @@ class MartRows:
 
 
 @dataclass(frozen=True)
+class ModelCredit:
+    """One channel under one attribution model (fct_attribution_daily)."""
+
+    channel: str
+    attribution_model: str
+    spend: float
+    leads: float
+    revenue: float
+    cpa: float | None
+    roas: float | None
+
+
+@dataclass(frozen=True)
+class AttributionComparison:
+    lookback_days: str | None  # as audit.build_settings recorded it; None before any record
+    model: str | None  # the model of the campaign and channel marts
+    models: tuple[str, ...]  # the columns, in the catalog's order
+    rows: list[ModelCredit]  # by channel (by spend, then name), then model
+
+
+@dataclass(frozen=True)
+class HealthStatus:
+    """The tracking-health audit summed per status."""
+
+    status: str
+    groups: int  # (day, UTM triple) rows
+    spend: float
+    leads: float
+    revenue: float
+
+
+@dataclass(frozen=True)
+class LikelyTypo:
+    """A CRM group no Ads row matched whose campaign had Ads that day under another triple."""
+
+    report_date: dt.date
+    triple: str
+    leads: float
+    revenue: float
+    suggested_triple: str
+
+
+@dataclass(frozen=True)
+class TrackingHealth:
+    unattributed_revenue: float  # on the campaign mart's unattributed rows (channel '')
+    unattributed_leads: float
+    statuses: list[HealthStatus]
+    typos: list[LikelyTypo]  # the largest by revenue, then leads
+
+
+@dataclass(frozen=True)
 class Kpis:
     totals: Totals
     channels: list[ChannelTotals]
@@ -96,6 +154,8 @@ class Kpis:
     bottom_campaigns: list[CampaignRoas]
     marts: list[MartRows]
     rejected: dict[str, int]  # source -> rejected records in audit.rejected_records
+    attribution: AttributionComparison | None  # None: a snapshot built before the models
+    tracking: TrackingHealth | None
 
 
 def _ratio(name: str, numerator: str | None = None, denominator: str | None = None) -> str:
@@ -133,6 +193,41 @@ def read_kpis(con: duckdb.DuckDBPyConnection) -> Kpis:
                 "select source, count(*) from audit.rejected_records group by source order by 1"
             ).fetchall()
         ),
+        attribution=_optional(read_attribution, con),
+        tracking=_optional(read_tracking_health, con),
+    )
+
+
+def _optional(read, con: duckdb.DuckDBPyConnection):
+    """A section of a snapshot built before its relation existed: None (the page says so)."""
+    try:
+        return read(con)
+    except duckdb.CatalogException:
+        return None
+
+
+def read_attribution(con: duckdb.DuckDBPyConnection) -> AttributionComparison:
+    settings = dict(
+        con.execute(
+            "select setting, value from audit.build_settings "
+            "where setting in ('attribution_lookback_days', 'attribution_model')"
+        ).fetchall()
+    )
+    return AttributionComparison(
+        lookback_days=settings.get("attribution_lookback_days"),
+        model=settings.get("attribution_model"),
+        models=ATTRIBUTION_MODELS,
+        rows=[ModelCredit(*row) for row in con.execute(MODEL_COMPARISON_SQL).fetchall()],
+    )
+
+
+def read_tracking_health(con: duckdb.DuckDBPyConnection) -> TrackingHealth:
+    leads, revenue = con.execute(UNATTRIBUTED_SQL).fetchone()
+    return TrackingHealth(
+        unattributed_revenue=revenue,
+        unattributed_leads=leads,
+        statuses=[HealthStatus(*row) for row in con.execute(HEALTH_SQL).fetchall()],
+        typos=[LikelyTypo(*row) for row in con.execute(TYPOS_SQL, [LISTED_TYPOS]).fetchall()],
     )
 
 
@@ -265,4 +360,51 @@ where channel <> ''
 group by channel, campaign_id
 having sum(cost) > 0
 order by roas desc, channel, campaign_id
+"""
+
+# Per channel and attribution model; channels by their spend (the same under every model).
+MODEL_COMPARISON_SQL = f"""
+select
+    channel,
+    attribution_model,
+    sum(cost) as spend,
+    sum(leads) as leads,
+    sum(revenue) as revenue,
+    {_ratio("cpa")} as cpa,
+    {_ratio("roas")} as roas
+from {ATTRIBUTION_MART.relation}
+group by channel, attribution_model
+order by sum(sum(cost)) over (partition by channel) desc, channel, attribution_model
+"""
+
+UNATTRIBUTED_SQL = """
+select coalesce(sum(leads), 0), coalesce(sum(revenue), 0)
+from marts.fct_campaign_daily
+where channel = ''
+"""
+
+HEALTH_SQL = f"""
+select
+    status,
+    count(*) as groups,
+    sum(spend) as spend,
+    sum(leads) as leads,
+    sum(revenue) as revenue
+from {TRACKING_HEALTH}
+group by status
+order by status
+"""
+
+LISTED_TYPOS = 10  # the likely UTM typos the page lists, most revenue first
+TYPOS_SQL = f"""
+select
+    report_date,
+    concat_ws('/', utm_campaign, utm_source, utm_medium) as triple,
+    leads,
+    revenue,
+    suggested_triple
+from {TRACKING_HEALTH}
+where status = 'crm_without_ads' and suggested_triple is not null
+order by revenue desc, leads desc, report_date, triple
+limit $1
 """

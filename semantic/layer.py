@@ -99,9 +99,16 @@ class SemanticLayer:
 
     def _group_by_names(self) -> tuple[str, ...]:
         """Every name `group_by` takes: metric_time and each time dimension at every grain,
-        each categorical dimension, qualified by its entity (`campaign_day__channel`)."""
+        each categorical dimension, qualified by its entity (`campaign_day__channel`), of any
+        semantic model (MetricFlow lists only those common to the metrics it is given, so
+        it is asked metric by metric)."""
         names = {f"metric_time__{grain}" for grain in TIME_GRAINS}
-        for dimension in self._engine.list_dimensions(list(self.metric_names)):
+        dimensions = [
+            dimension
+            for metric in self.metric_names
+            for dimension in self._engine.list_dimensions([metric])
+        ]
+        for dimension in dimensions:
             if dimension.dunder_name.startswith("metric_time"):
                 continue  # listed above
             if dimension.type_params is not None:  # a time dimension

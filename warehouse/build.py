@@ -13,11 +13,12 @@ import json
 import os
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
 
-from warehouse.catalog import MART_NAMES
+from warehouse.catalog import ATTRIBUTION_MART, ATTRIBUTION_MODELS, MART_NAMES
 from warehouse.code_fingerprint import code_fingerprint
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
@@ -83,7 +84,8 @@ def loads_the_marts_have_seen(warehouse: Path) -> str | None:
     if not warehouse.exists():
         return None
     watermarks = " union all ".join(
-        f"select coalesce(max(source_load_id), '') from marts.{mart}" for mart in MART_NAMES
+        f"select coalesce(max(source_load_id), '') from marts.{mart}"
+        for mart in (*MART_NAMES, ATTRIBUTION_MART.name)
     )
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -94,10 +96,44 @@ def loads_the_marts_have_seen(warehouse: Path) -> str | None:
         return None
 
 
+class SettingError(ValueError):
+    """A setting with a value the build cannot use; the message is one line naming it."""
+
+
+def attribution_settings(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """ATTRIBUTION_LOOKBACK_DAYS, ATTRIBUTION_MODEL and ATTRIBUTION_HALF_LIFE_DAYS, checked and
+    written as dbt writes them (macro attribution_settings: 3, click_share, 7.0)."""
+    lookback = (environ.get("ATTRIBUTION_LOOKBACK_DAYS") or "0").strip()
+    model = (environ.get("ATTRIBUTION_MODEL") or "click_share").strip()
+    half_life = (environ.get("ATTRIBUTION_HALF_LIFE_DAYS") or "7").strip()
+    if not (lookback.isascii() and lookback.isdigit()):
+        raise SettingError(
+            f"ATTRIBUTION_LOOKBACK_DAYS must be a whole number >= 0, got {lookback!r}"
+        )
+    if model not in ATTRIBUTION_MODELS:
+        raise SettingError(
+            f"ATTRIBUTION_MODEL must be one of {', '.join(ATTRIBUTION_MODELS)}, got {model!r}"
+        )
+    whole, _, fraction = half_life.partition(".")
+    plain_number = whole.isascii() and whole.isdigit() and (not _ or fraction.isdigit())
+    if not plain_number or float(half_life) <= 0:
+        raise SettingError(
+            f"ATTRIBUTION_HALF_LIFE_DAYS must be a number of days > 0, got {half_life!r}"
+        )
+    return {
+        "attribution_lookback_days": str(int(lookback)),
+        "attribution_model": model,
+        "attribution_half_life_days": str(float(half_life)),
+    }
+
+
 def day_settings() -> dict[str, str]:
     """The settings that decide which day a row counts on, as dbt reads them
     (dbt_project/macros/build_settings/day_settings.sql keeps the same list)."""
-    return {"reporting_timezone": os.environ.get("REPORTING_TIMEZONE") or "UTC"}
+    return {
+        "reporting_timezone": os.environ.get("REPORTING_TIMEZONE") or "UTC",
+        **attribution_settings(),
+    }
 
 
 def changed_day_settings(warehouse: Path) -> list[str]:
@@ -111,6 +147,10 @@ def changed_day_settings(warehouse: Path) -> list[str]:
             )
     except duckdb.Error:  # no build recorded its settings yet
         return []
+    # A setting missing from a record made before it existed: the marts were built under its
+    # default (the attribution's; before any record, nothing is compared).
+    if recorded:
+        recorded = {**attribution_settings({}), **recorded}
     return [
         f"{name}: {recorded[name]} -> {value}"
         for name, value in day_settings().items()
@@ -132,6 +172,7 @@ def build(paths: WarehousePaths, since: dt.date | None = None, full_refresh: boo
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
     started = time.time()
+    day_settings()  # a bad setting stops here, in one line (SettingError), before any work
     with warehouse_lock(paths.state_dir, "build"):
         move_raw_layer(paths)  # a warehouse of the single-file layout
         require_raw_file(paths)
@@ -191,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     try:
         ok = build(paths, args.since, args.full_refresh)
-    except (WarehouseBusy, RawLayerError) as exc:
+    except (WarehouseBusy, RawLayerError, SettingError) as exc:
         print(f"build refused: {exc}", file=sys.stderr)
         return 2
     took = time.monotonic() - started

@@ -23,6 +23,8 @@ UTMS = tuple(_VARS["utm_columns"])
 ADS_MEASURES = tuple(_VARS["ads_measures"])
 CRM_MEASURES = tuple(_VARS["crm_measures"])
 MEASURES = ADS_MEASURES + CRM_MEASURES
+# The attribution models (CONTRACT §4), in the order the comparison mart and the report list them.
+ATTRIBUTION_MODELS = tuple(_VARS["attribution_models"])
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,11 @@ MARTS = (
 )
 MART_NAMES = tuple(mart.name for mart in MARTS)
 MART_BY_NAME = {mart.name: mart for mart in MARTS}
+# The comparison of the attribution models: the campaign mart once per model. Not in MARTS
+# (no history view, not archived by retention): readers that want it name it.
+ATTRIBUTION_MART = Mart("fct_attribution_daily", ("attribution_model", *MARTS[0].grain))
+# The attribution audit: Ads and CRM per day and UTM triple, and whether they met.
+TRACKING_HEALTH = "audit.tracking_health"
 
 # What looks like an e-mail address, wherever it must not appear (RE2, Java and Python syntax).
 EMAIL_PATTERN: str = _VARS["email_pattern"]

@@ -191,10 +191,12 @@ def test_every_model_and_column_is_described(sample_site: SampleSite) -> None:
     assert not unlabelled, f"metrics without a label: {unlabelled}"
     undescribed = [n for n, m in metrics.items() if not (m.get("description") or "").strip()]
     assert not undescribed, f"metrics without a description: {undescribed}"
-    (model,) = manifest["semantic_models"].values()
-    assert model["name"] == SEMANTIC_MODEL and model["description"].strip()
-    for item in [*model["dimensions"], *model["measures"]]:
-        assert (item.get("description") or "").strip(), f"{SEMANTIC_MODEL}.{item['name']}"
+    models = {m["name"]: m for m in manifest["semantic_models"].values()}
+    assert set(models) == {SEMANTIC_MODEL, "attribution_days"}  # the models compared, apart
+    for name, model in models.items():
+        assert model["description"].strip(), name
+        for item in [*model["dimensions"], *model["measures"]]:
+            assert (item.get("description") or "").strip(), f"{name}.{item['name']}"
     # The raw sources live in the raw file: the catalog found their columns there too.
     sources = catalog["sources"]
     assert set(sources) == set(manifest["sources"]) and len(sources) == 6

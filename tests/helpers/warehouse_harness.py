@@ -137,13 +137,14 @@ class Warehouse:
             return con.execute(sql, params or []).fetchall()
 
     def mart(self, name: str) -> list[tuple]:
-        """Every row of a mart without the load id column, in grain order."""
+        """Every row of a mart (or of `schema.table`) without the load id column, in order."""
+        relation = name if "." in name else f"marts.{name}"
         with self.connect() as con:
             columns = [
                 c[0]
-                for c in con.execute(f"describe marts.{name}").fetchall()
+                for c in con.execute(f"describe {relation}").fetchall()
                 if c[0] != "source_load_id"
             ]
             return con.execute(
-                f"select {', '.join(columns)} from marts.{name} order by all"
+                f"select {', '.join(columns)} from {relation} order by all"
             ).fetchall()

@@ -264,3 +264,44 @@ def test_archived_months_still_count(tmp_path, monkeypatch):
         assert len(by_month) == 2  # July and August 2025
     finally:
         after.con.close()
+
+
+@pytest.fixture(scope="module")
+def sample_with_lookback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshot]:
+    """The shipped sample built with a lookback of 3 days (the models then differ)."""
+    with pytest.MonkeyPatch.context() as patch:
+        site = Warehouse(tmp_path_factory.mktemp("semantic-lookback"), patch)
+        patch.setenv("ATTRIBUTION_LOOKBACK_DAYS", "3")
+        assert site.load(None, None)["status"] == "ok"
+        site.build()
+    snapshot = Snapshot(site)
+    yield snapshot
+    snapshot.con.close()
+
+
+@pytest.mark.parametrize("by", [[], ["channel"]])
+def test_the_attribution_model_is_a_dimension_of_the_comparison(sample_with_lookback, by):
+    """The attributed metrics by attribution model (and channel) are the comparison mart's
+    sums, and the models do differ there."""
+    metrics = [
+        "attributed_spend",
+        "attributed_leads",
+        "attributed_revenue",
+        "attributed_cpa",
+        "attributed_roas",
+    ]
+    keys = ["attribution_model", *by]
+    values = ["sum(cost)", "sum(leads)", "sum(revenue)", _ratio("cost", "leads")]
+    values.append(_ratio("revenue", "cost"))
+    rows = sample_with_lookback.compare(
+        metrics,
+        [f"attribution_day__{key}" for key in keys],
+        f"select {', '.join(keys)}, {', '.join(values)} "
+        "from marts.fct_attribution_daily group by all",
+    )
+    assert rows >= 5
+    revenue_by_channel = sample_with_lookback.metricflow(
+        ["attributed_revenue"], ["attribution_day__attribution_model", "attribution_day__channel"]
+    )
+    google = {key[0]: value for key, value in revenue_by_channel.items() if key[1] == "google_ads"}
+    assert len(set(google.values())) > 1, google

@@ -36,6 +36,6 @@ def test_metricflow_finds_no_error_nor_future_error(semantic_manifest):
 
 def test_every_metric_has_a_label_and_a_description(semantic_manifest):
     metrics = semantic_manifest.metrics
-    assert len(metrics) == 21
+    assert len(metrics) == 26
     assert [m.name for m in metrics if not (m.label or "").strip()] == []
     assert [m.name for m in metrics if not (m.description or "").strip()] == []

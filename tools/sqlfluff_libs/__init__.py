@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import pass_context
+from jinja2 import Environment, pass_context
 
 _PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 _VARS = yaml.safe_load((_PROJECT / "dbt_project.yml").read_text())["vars"]
@@ -26,15 +26,15 @@ _METRICS = yaml.safe_load(
 execute = False
 
 
-def var(name: str, default: Any = None) -> Any:
-    value = _VARS.get(name, default)
-    if isinstance(value, str) and "{{" in value:  # dbt renders it (an env_var): a placeholder
-        return name
-    return value
-
-
 def env_var(name: str, default: str = "") -> str:
     return default
+
+
+def var(name: str, default: Any = None) -> Any:
+    value = _VARS.get(name, default)
+    if isinstance(value, str) and "{{" in value:  # dbt renders it (an env_var): its default
+        return Environment().from_string(value).render(env_var=env_var)
+    return value
 
 
 def run_query(sql: str) -> None:
@@ -69,6 +69,8 @@ dbt = _Namespace(
     type_string=lambda: "varchar",
     date_trunc=lambda part, expression: f"date_trunc('{part}', {expression})",
     dateadd=lambda part, amount, expression: f"{expression} + ({amount}) * interval 1 {part}",
+    datediff=lambda first, second, part: f"date_diff('{part}', {first}, {second})",
+    concat=lambda fields: f"concat({', '.join(fields)})",
     date_spine=lambda part, start, end: (
         f"select unnest(range({start}, {end}, interval 1 {part})) as date_{part}"
     ),

@@ -8,6 +8,7 @@
         target,
         load_id_column=config.get('load_id_column', 'source_load_id'),
         source=config.get('rebuild_source'),
+        spread=config.get('rebuild_spread'),
     ) %}
     delete from {{ target }} where {{ condition }};
     insert into {{ target }} ({{ columns }})

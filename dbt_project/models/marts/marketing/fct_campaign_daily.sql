@@ -1,11 +1,12 @@
 -- depends_on: {{ ref('int_days_touched_by_loads') }}  (read by days_to_rebuild_condition)
+{{ config(rebuild_spread='attribution') }}  {#- its days hold CRM credit of later days -#}
 with
 
 attributed as (
 
     select * from {{ ref('int_crm_attributed_to_campaign_days') }}
     {% if is_incremental() %}
-    where {{ days_to_rebuild_condition(this) }}
+    where {{ days_to_rebuild_condition(this, spread='attribution') }}
     {% endif %}
 
 ),

@@ -1,11 +1,12 @@
 -- depends_on: {{ ref('int_days_touched_by_loads') }}  (read by days_to_rebuild_condition)
+{{ config(rebuild_spread='attribution') }}  {#- its days hold CRM credit of later days -#}
 with
 
 campaign_days as (
 
     select * from {{ ref('fct_campaign_daily') }}
     {% if is_incremental() %}
-    where {{ days_to_rebuild_condition(this) }}
+    where {{ days_to_rebuild_condition(this, spread='attribution') }}
     {% endif %}
 
 ),
