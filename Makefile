@@ -73,8 +73,8 @@ report: install ## the KPI report, one static HTML page from the snapshot (REPOR
 bench: install ## the benchmark against plain DuckDB [ROWS=N, default 1000000]
 	$(BIN)/python -m bench --rows $(ROWS)
 
-spark-build: install ## dbt build on Spark from the lake (Java 17)
-	$(BIN)/python -m spark.build
+spark-build: install ## dbt build on Spark from the lake, the touched days (Java 17) [SINCE=D] [FULL_REFRESH=1]
+	$(BIN)/python -m spark.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
 
 spark-demo: install ## the worked example on DuckDB and on Spark, marts compared
 	$(BIN)/python -m spark.demo

@@ -10,6 +10,7 @@ adapter: see the README, "Beyond one machine".
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -23,13 +24,19 @@ TARGET = "spark"
 DEFAULT_METASTORE_DIR = "lake/metastore"
 
 
-def build(paths: WarehousePaths, command: str = "build") -> bool:
+def build(
+    paths: WarehousePaths,
+    command: str = "build",
+    full_refresh: bool = False,
+    since: dt.date | None = None,
+) -> bool:
     """Run dbt build (or run: models only) on Spark under the lock that loads take too;
     returns whether it passed.
 
-    The incremental models are rebuilt whole on Spark (the materialization in
-    dbt_project/macros/spark/), so there is no --since. The Spark session stays up afterwards:
-    the caller can read the marts (spark_session) and then stop it (stop_spark).
+    A plain build rewrites only the day partitions that new loads touched (and the days on or
+    after `since`), as on DuckDB (the materialization in dbt_project/macros/spark/);
+    full_refresh rebuilds every table whole. The Spark session stays up afterwards: the caller
+    can read the marts (spark_session) and then stop it (stop_spark).
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
@@ -37,8 +44,7 @@ def build(paths: WarehousePaths, command: str = "build") -> bool:
     metastore = Path(os.environ.get("SPARK_METASTORE_DIR") or DEFAULT_METASTORE_DIR)
     metastore.mkdir(parents=True, exist_ok=True)
     with warehouse_lock(paths.state_dir, "spark build"):
-        # Spark rebuilds the incremental models whole (dbt_project/macros/spark/).
-        args = dbt_args(command, full_refresh=True) + ["--target", TARGET]
+        args = dbt_args(command, since=since, full_refresh=full_refresh) + ["--target", TARGET]
         result = dbtRunner().invoke(args)
     return bool(result.success)
 
@@ -60,10 +66,17 @@ def stop_spark() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(prog="python -m spark.build", description=__doc__).parse_args(argv)
+    parser = argparse.ArgumentParser(prog="python -m spark.build", description=__doc__)
+    parser.add_argument(
+        "--since",
+        type=dt.date.fromisoformat,
+        help="also rebuild every day on or after this one (YYYY-MM-DD)",
+    )
+    parser.add_argument("--full-refresh", action="store_true", help="rebuild every table whole")
+    args = parser.parse_args(argv)
     paths = WarehousePaths.from_env()
     try:
-        ok = build(paths)
+        ok = build(paths, full_refresh=args.full_refresh, since=args.since)
     except WarehouseBusy as exc:
         print(f"build refused: {exc}", file=sys.stderr)
         return 2
