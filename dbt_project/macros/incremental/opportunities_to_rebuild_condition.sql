@@ -9,10 +9,18 @@
 {%- endmacro %}
 
 {#- Spark (the days' partitions rewritten): every current opportunity of the days the new CRM
-    loads touched (days_to_rebuild_condition), so each rewritten day holds all its rows. -#}
+    loads touched (days_to_rebuild_condition), so each rewritten day holds all its rows. The
+    compacted raw table is partitioned by created_day, the date the created_at text starts
+    with, which is within two days of the report day in any zone: those partitions are read. -#}
 {% macro spark__opportunities_to_rebuild_condition(target_relation) -%}
-    {{ days_to_rebuild_condition(
-        target_relation, date_column=report_date('created_at'), load_id_column='load_id',
-        source='crm',
-    ) }}
+    {%- set days = days_to_rebuild_condition(
+        target_relation, date_column='__day__', load_id_column='load_id', source='crm',
+    ) -%}
+    (
+        {%- for shift in range(-2, 3) %}
+        ({{ days | replace('__day__', 'date_add(created_day, ' ~ shift ~ ')') }}) or
+        {%- endfor %}
+        created_day is null
+    )
+    and ({{ days | replace('__day__', report_date('created_at')) }})
 {%- endmacro %}
