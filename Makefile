@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 ROWS ?= 1000000
 
 .PHONY: help install run load build summary archive schedule serve test reliability lint docs \
-	docs-serve kpis report bench spark-build spark-demo clean
+	docs-serve kpis report bench bench-spark spark-build compact-lake spark-demo clean
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -75,6 +75,9 @@ bench: install ## the benchmark against plain DuckDB [ROWS=N, default 1000000]
 
 spark-build: install ## dbt build on Spark from the lake, the touched days (Java 17) [SINCE=D] [FULL_REFRESH=1]
 	$(BIN)/python -m spark.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
+
+compact-lake: install ## bring the lake's current-state tables up to date (Spark; a build does it too)
+	$(BIN)/python -m spark.build --compact-only
 
 spark-demo: install ## the worked example on DuckDB and on Spark, marts compared
 	$(BIN)/python -m spark.demo

@@ -15,7 +15,8 @@ import os
 import sys
 from pathlib import Path
 
-from warehouse.build import dbt_args
+from warehouse.build import dbt_args, environment
+from warehouse.catalog import MART_NAMES
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
 
@@ -33,20 +34,61 @@ def build(
     """Run dbt build (or run: models only) on Spark under the lock that loads take too;
     returns whether it passed.
 
-    A plain build rewrites only the day partitions that new loads touched (and the days on or
-    after `since`), as on DuckDB (the materialization in dbt_project/macros/spark/);
-    full_refresh rebuilds every table whole. The Spark session stays up afterwards: the caller
-    can read the marts (spark_session) and then stop it (stop_spark).
+    First the lake's logs are compacted (dbt run-operation compact_lake), then a plain build
+    rewrites only the day partitions that new loads touched (and the days on or after
+    `since`), as on DuckDB (the materialization in dbt_project/macros/spark/), and its data
+    tests check those days, as `make build`'s do; full_refresh rebuilds every table whole and
+    tests everything. The Spark session stays up afterwards: the caller can read the marts
+    (spark_session) and then stop it (stop_spark).
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt takes a second to import
 
+    _prepare()
+    with warehouse_lock(paths.state_dir, "spark build"):
+        if not _compact(dbtRunner()):
+            return False
+        seen = None if full_refresh else loads_the_marts_have_seen()
+        args = dbt_args(command, since=since, full_refresh=full_refresh) + ["--target", TARGET]
+        with environment(DBT_TESTS_COVER_LOADS_AFTER=seen or ""):
+            result = dbtRunner().invoke(args)
+    return bool(result.success)
+
+
+def compact(paths: WarehousePaths) -> bool:
+    """`make compact-lake`: bring the lake's current-state tables up to date, under the lock."""
+    from dbt.cli.main import dbtRunner
+
+    _prepare()
+    with warehouse_lock(paths.state_dir, "lake compaction"):
+        return _compact(dbtRunner())
+
+
+def _prepare() -> None:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # the driver talks over loopback only
     metastore = Path(os.environ.get("SPARK_METASTORE_DIR") or DEFAULT_METASTORE_DIR)
     metastore.mkdir(parents=True, exist_ok=True)
-    with warehouse_lock(paths.state_dir, "spark build"):
-        args = dbt_args(command, since=since, full_refresh=full_refresh) + ["--target", TARGET]
-        result = dbtRunner().invoke(args)
-    return bool(result.success)
+
+
+def _compact(runner) -> bool:
+    args = dbt_args("run-operation") + ["compact_lake", "--target", TARGET]
+    return bool(runner.invoke(args).success)
+
+
+def loads_the_marts_have_seen() -> str | None:
+    """The newest load id every Spark mart was built from (None before the first build), read
+    in the session dbt started: the data tests check the days of later loads (macro
+    tested_days_condition), as warehouse.build does on DuckDB."""
+    from pyspark.errors import PySparkException
+
+    watermarks = " union all ".join(
+        f"select coalesce(max(source_load_id), '') as watermark from marts.{mart}"
+        for mart in MART_NAMES
+    )
+    try:
+        row = spark_session().sql(f"select min(watermark) from ({watermarks})").first()
+    except PySparkException:  # a mart is missing (the first build): test everything
+        return None
+    return row[0] if row else None
 
 
 def spark_session():
