@@ -73,6 +73,9 @@ report: install ## the KPI report, one static HTML page from the snapshot (REPOR
 bench: install ## the benchmark against plain DuckDB [ROWS=N, default 1000000]
 	$(BIN)/python -m bench --rows $(ROWS)
 
+bench-spark: install ## Spark builds (full, new day, since week) vs DuckDB's marts [ROWS=N]
+	$(BIN)/python -m bench.spark --rows $(ROWS)
+
 spark-build: install ## dbt build on Spark from the lake, the touched days (Java 17) [SINCE=D] [FULL_REFRESH=1]
 	$(BIN)/python -m spark.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
 
