@@ -73,13 +73,13 @@ report: install ## the KPI report, one static HTML page from the snapshot (REPOR
 bench: install ## the benchmark against plain DuckDB [ROWS=N, default 1000000]
 	$(BIN)/python -m bench --rows $(ROWS)
 
-bench-spark: install ## Spark builds (full, new day, since week) vs DuckDB's marts [ROWS=N]
+bench-spark: install ## the Spark builds timed, marts compared with DuckDB's [ROWS=N]
 	$(BIN)/python -m bench.spark --rows $(ROWS)
 
-spark-build: install ## dbt build on Spark from the lake, the touched days (Java 17) [SINCE=D] [FULL_REFRESH=1]
+spark-build: install ## dbt build on Spark from the lake (Java 17) [SINCE=D] [FULL_REFRESH=1]
 	$(BIN)/python -m spark.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
 
-compact-lake: install ## bring the lake's current-state tables up to date (Spark; a build does it too)
+compact-lake: install ## the lake's current-state tables brought up to date (Spark)
 	$(BIN)/python -m spark.build --compact-only
 
 spark-demo: install ## the worked example on DuckDB and on Spark, marts compared
