@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
+import time
 from pathlib import Path
 
-from warehouse.build import dbt_args, environment
-from warehouse.catalog import MART_NAMES
+from warehouse.build import PROJECT_DIR, REPO_ROOT, day_settings, dbt_args, environment
+from warehouse.code_fingerprint import code_fingerprint
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
 
 TARGET = "spark"
 # The same default as profiles.yml: Derby writes its log there and needs the folder first.
 DEFAULT_METASTORE_DIR = "lake/metastore"
+LAST_BUILD = "last_spark_build.json"  # in the state folder, beside make build's last_build.json
 
 
 def build(
@@ -47,11 +50,42 @@ def build(
     with warehouse_lock(paths.state_dir, "spark build"):
         if not _compact(dbtRunner()):
             return False
-        seen = None if full_refresh else loads_the_marts_have_seen()
+        changed = changed_day_settings()
+        if changed and not full_refresh:
+            print(f"Day settings changed ({'; '.join(changed)}): rebuilding every day.")
+            full_refresh = True
+        # As make build does: unit tests when the code changed since the last good build, and
+        # data tests on the days of the loads that build had not seen (every day without one).
+        fingerprint = code_fingerprint(PROJECT_DIR, REPO_ROOT / "profiles.yml")
+        last = {} if full_refresh else _last_good_build(paths)
         args = dbt_args(command, since=since, full_refresh=full_refresh) + ["--target", TARGET]
-        with environment(DBT_TESTS_COVER_LOADS_AFTER=seen or ""):
+        if command == "build" and last.get("code_fingerprint") == fingerprint:
+            args += ["--exclude-resource-type", "unit_test"]
+        loads_now = compacted_loads()
+        with environment(DBT_TESTS_COVER_LOADS_AFTER=last.get("loads_seen") or ""):
             result = dbtRunner().invoke(args)
-    return bool(result.success)
+        ok = bool(result.success)
+        if command == "build":  # what the next build's tests may take as checked
+            record = {"status": "ok" if ok else "failed", "finished_at": time.time()}
+            record.update(code_fingerprint=fingerprint, loads_seen=loads_now)
+            _write_record(paths, record)
+    return ok
+
+
+def _last_good_build(paths: WarehousePaths) -> dict:
+    try:
+        last = json.loads((paths.state_dir / LAST_BUILD).read_text())
+    except (OSError, ValueError):
+        return {}
+    return last if last.get("status") == "ok" else {}
+
+
+def _write_record(paths: WarehousePaths, record: dict) -> None:
+    paths.state_dir.mkdir(parents=True, exist_ok=True)
+    path = paths.state_dir / LAST_BUILD
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record))
+    tmp.replace(path)
 
 
 def compact(paths: WarehousePaths) -> bool:
@@ -74,19 +108,31 @@ def _compact(runner) -> bool:
     return bool(runner.invoke(args).success)
 
 
-def loads_the_marts_have_seen() -> str | None:
-    """The newest load id every Spark mart was built from (None before the first build), read
-    in the session dbt started: the data tests check the days of later loads (macro
-    tested_days_condition), as warehouse.build does on DuckDB."""
+def changed_day_settings() -> list[str]:
+    """'name: recorded -> now' for each day setting that differs from the Spark marts' own
+    (audit.build_settings, written by the macro record_day_settings)."""
     from pyspark.errors import PySparkException
 
-    watermarks = " union all ".join(
-        f"select coalesce(max(source_load_id), '') as watermark from marts.{mart}"
-        for mart in MART_NAMES
-    )
     try:
-        row = spark_session().sql(f"select min(watermark) from ({watermarks})").first()
-    except PySparkException:  # a mart is missing (the first build): test everything
+        rows = spark_session().sql("select setting, value from audit.build_settings").collect()
+    except PySparkException:  # no build recorded its settings yet
+        return []
+    recorded = {row[0]: row[1] for row in rows}
+    return [
+        f"{name}: {recorded[name]} -> {value}"
+        for name, value in day_settings().items()
+        if name in recorded and recorded[name] != value
+    ]
+
+
+def compacted_loads() -> str | None:
+    """The newest load the lake's compaction has taken in (its ledger, a small table): once a
+    build succeeds, the marts have seen every load up to it."""
+    from pyspark.errors import PySparkException
+
+    try:
+        row = spark_session().sql("select max(load_id) from raw.lake_compactions").first()
+    except PySparkException:
         return None
     return row[0] if row else None
 

@@ -89,7 +89,8 @@ LATE_CRM = [
         "utm_medium": "cpc",
     },
 ]
-STEPS = ("first_load", "identical_reload", "since_window", "late_stage_change")
+# Then no load, but another reporting zone: a plain build rebuilds every day on both engines.
+STEPS = ("first_load", "identical_reload", "since_window", "late_stage_change", "zone_change")
 # The incremental Spark tables compared with a full refresh, besides the marts.
 INCREMENTAL_TABLES = (
     "staging.stg_ads__performance",
@@ -234,7 +235,10 @@ def history(tmp_path_factory, examples):
     try:
         results = {}
         for step in STEPS:
-            engines.load(*payloads[step])
+            if step == "zone_change":
+                mp.setenv("REPORTING_TIMEZONE", "Asia/Tokyo")
+            else:
+                engines.load(*payloads[step])
             results[step] = engines.build("build")  # models, unit tests and data tests
         yield engines, results
     finally:
@@ -364,3 +368,15 @@ def test_a_plain_build_rewrites_only_the_touched_days(history):
     before = results["since_window"]["files_after_full_refresh"]
     after = results["late_stage_change"]["files"]
     assert after["report_date=2025-08-31"] != before["report_date=2025-08-31"]
+
+
+def test_a_new_reporting_zone_moves_the_opportunities_on_spark(history):
+    _, results = history
+    before, after = results["late_stage_change"]["spark"], results["zone_change"]["spark"]
+    september_1 = dt.date(2025, 9, 1)
+    # O-9011, 2025-08-31T23:59:59Z (lost since the late change), is 2025-09-01 in Tokyo:
+    # utm triple, leads, opportunities, closed_won on the funnel mart.
+    assert not rows_on(before["fct_funnel_daily"], september_1)
+    assert [(*r[1:4], *r[7:10]) for r in rows_on(after["fct_funnel_daily"], september_1)] == [
+        ("fall_sale", "tiktok", "cpm", 1, 1, 0)
+    ]
