@@ -161,10 +161,18 @@ def main(argv: list[str] | None = None) -> int:
         help="also rebuild every day on or after this one (YYYY-MM-DD)",
     )
     parser.add_argument("--full-refresh", action="store_true", help="rebuild every table whole")
+    parser.add_argument(
+        "--compact-only",
+        action="store_true",
+        help="only bring the lake's current-state tables up to date (make compact-lake)",
+    )
     args = parser.parse_args(argv)
     paths = WarehousePaths.from_env()
     try:
-        ok = build(paths, full_refresh=args.full_refresh, since=args.since)
+        if args.compact_only:
+            ok = compact(paths)
+        else:
+            ok = build(paths, full_refresh=args.full_refresh, since=args.since)
     except WarehouseBusy as exc:
         print(f"build refused: {exc}", file=sys.stderr)
         return 2
