@@ -9,7 +9,7 @@ DAGSTER_STAMP := $(VENV)/.installed-dagster
 ROWS ?= 1000000
 
 .PHONY: help install run load build freshness summary archive schedule serve test reliability lint docs \
-	docs-serve kpis report dagster-check bench spark-build spark-demo clean
+	docs-serve kpis report dagster-check bench bench-spark spark-build compact-lake spark-demo clean
 .DEFAULT_GOAL := help
 
 help: ## this list
@@ -85,8 +85,14 @@ dagster-check: $(DAGSTER_STAMP) ## Dagster: definitions loaded, every asset mate
 bench: install ## the benchmark against plain DuckDB [ROWS=N, default 1000000]
 	$(BIN)/python -m bench --rows $(ROWS)
 
-spark-build: install ## dbt build on Spark from the lake (Java 17)
-	$(BIN)/python -m spark.build
+bench-spark: install ## the Spark builds timed, marts compared with DuckDB's [ROWS=N]
+	$(BIN)/python -m bench.spark --rows $(ROWS)
+
+spark-build: install ## dbt build on Spark from the lake (Java 17) [SINCE=D] [FULL_REFRESH=1]
+	$(BIN)/python -m spark.build $(if $(SINCE),--since $(SINCE)) $(if $(FULL_REFRESH),--full-refresh)
+
+compact-lake: install ## the lake's current-state tables brought up to date (Spark)
+	$(BIN)/python -m spark.build --compact-only
 
 spark-demo: install ## the worked example on DuckDB and on Spark, marts compared
 	$(BIN)/python -m spark.demo

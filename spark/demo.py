@@ -2,14 +2,18 @@
 
 The same payloads (CONTRACT §7, since 2025-08-01) are loaded twice: into a DuckDB warehouse,
 and as Parquet into a lake folder (RAW_DESTINATION=filesystem). The same dbt project is built
-on each engine, and every mart is compared row for row. Everything lives in one work folder
-(default test-output/spark-demo, emptied first), so the demo never touches your warehouse.
+on each engine, and every mart is compared row for row. Then a second load (an Ads window
+restated, a campaign-day dropped, an opportunity's stage changed) goes to both, a plain
+incremental build runs on each engine, and the marts are compared again. Everything lives in
+one work folder (default test-output/spark-demo, emptied first), so the demo never touches
+your warehouse.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import math
 import os
 import shutil
@@ -25,6 +29,44 @@ WORKED_EXAMPLE = REPO_ROOT / "tests" / "fixtures" / "worked_example"
 SINCE = dt.date(2025, 8, 1)
 # Each engine stamps its own load ids; every other column must match.
 IGNORED_COLUMNS = {"source_load_id"}
+# The second load: 2025-08-01..03 restated (C-1002 and C-2001 stop on 08-01, C-1001 on 08-02),
+# and O-9011 (2025-08-31, outside that window) lost.
+SECOND_ADS = [
+    {
+        "date": "2025-08-01",
+        "campaign_id": "C-1001",
+        "channel": "google_ads",
+        "clicks": 1000,
+        "impressions": 40000,
+        "cost": 300.0,
+        "utm_campaign": "back_to_school",
+        "utm_source": "google",
+        "utm_medium": "cpc",
+    },
+    {
+        "date": "2025-08-03",
+        "campaign_id": "C-3001",
+        "channel": "meta_ads",
+        "clicks": 10,
+        "impressions": 1000,
+        "cost": 5.0,
+        "utm_campaign": "summer_sale",
+        "utm_source": "facebook",
+        "utm_medium": "paid_social",
+    },
+]
+SECOND_CRM = [
+    {
+        "opportunity_id": "O-9011",
+        "contact_email": "kim@example.com",
+        "stage": "closed_lost",
+        "amount": None,
+        "created_at": "2025-08-31T23:59:59Z",
+        "utm_campaign": "fall_sale",
+        "utm_source": "tiktok",
+        "utm_medium": "cpm",
+    }
+]
 
 
 def mart_columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[str]:
@@ -85,8 +127,39 @@ def _load(raw_destination: str) -> None:
         raise SystemExit(f"the {raw_destination} load failed: {summary['sources']}")
 
 
+def _use_payloads(workdir: Path, ads: list[dict], crm: list[dict]) -> None:
+    """Write the second load's payloads in the APIs' envelope and point the loader at them."""
+    for source, key, records in (("ads", "performance", ads), ("crm", "opportunities", crm)):
+        path = workdir / f"second-{source}.json"
+        path.write_text(json.dumps({"external": {source: {key: records}}}))
+        os.environ[f"{source.upper()}_API_URL"] = str(path)
+
+
+def _compare(paths, spark) -> tuple[bool, list[str]]:
+    """Every mart on DuckDB (its snapshot) and on Spark, row for row."""
+    same = True
+    report = []
+    with duckdb.connect(str(paths.snapshot_path), read_only=True) as con:
+        for mart in MART_NAMES:
+            columns = mart_columns(con, mart)
+            on_duckdb = sorted_rows(
+                con.execute(f"select {', '.join(columns)} from marts.{mart}").fetchall()
+            )
+            on_spark = sorted_rows(
+                [tuple(r) for r in spark.table(f"marts.{mart}").select(*columns).collect()]
+            )
+            diff = differences(on_duckdb, on_spark)
+            same = same and not diff
+            verdict = "same rows" if not diff else "DIFFERENT: " + "; ".join(diff[:3])
+            report.append(
+                f"  marts.{mart:<20} DuckDB {len(on_duckdb):>4} rows   "
+                f"Spark {len(on_spark):>4} rows   {verdict}"
+            )
+    return same, report
+
+
 def run(workdir: Path) -> bool:
-    """Load and build on both engines, compare the marts, print the result."""
+    """Load and build on both engines twice, compare the marts each time, print the result."""
     from spark import build as spark_build
     from warehouse import build as duckdb_build
     from warehouse.paths import WarehousePaths
@@ -95,41 +168,30 @@ def run(workdir: Path) -> bool:
     workdir.mkdir(parents=True)
     _use_workdir(workdir)
     paths = WarehousePaths.from_env()
-
-    _load("duckdb")
-    if not duckdb_build.build(paths):
-        raise SystemExit("dbt build on DuckDB failed (see its output above)")
-    _load("filesystem")
+    results = []
     try:
-        if not spark_build.build(paths):
-            raise SystemExit("dbt build on Spark failed (see its output above)")
-        spark = spark_build.spark_session()
-        same = True
-        report = []
-        with duckdb.connect(str(paths.snapshot_path), read_only=True) as con:
-            for mart in MART_NAMES:
-                columns = mart_columns(con, mart)
-                on_duckdb = sorted_rows(
-                    con.execute(f"select {', '.join(columns)} from marts.{mart}").fetchall()
-                )
-                on_spark = sorted_rows(
-                    [tuple(r) for r in spark.table(f"marts.{mart}").select(*columns).collect()]
-                )
-                diff = differences(on_duckdb, on_spark)
-                same = same and not diff
-                verdict = "same rows" if not diff else "DIFFERENT: " + "; ".join(diff[:3])
-                report.append(
-                    f"  marts.{mart:<20} DuckDB {len(on_duckdb):>4} rows   "
-                    f"Spark {len(on_spark):>4} rows   {verdict}"
-                )
+        for title, payloads in (
+            (f"Worked example (since {SINCE}), first build", None),
+            ("Second load (a window restated, a stage changed), plain incremental build", True),
+        ):
+            if payloads:
+                _use_payloads(workdir, SECOND_ADS, SECOND_CRM)
+            _load("duckdb")
+            if not duckdb_build.build(paths):
+                raise SystemExit("dbt build on DuckDB failed (see its output above)")
+            _load("filesystem")
+            if not spark_build.build(paths):
+                raise SystemExit("dbt build on Spark failed (see its output above)")
+            results.append((title, *_compare(paths, spark_build.spark_session())))
     finally:
         spark_build.stop_spark()
-    print(f"\nWorked example (since {SINCE}) built on DuckDB and on Spark:")
-    print("\n".join(report))
-    print(f"Raw lake (Parquet, one folder per raw table): {workdir / 'lake' / 'raw'}")
+    for title, _, report in results:
+        print(f"\n{title}, on DuckDB and on Spark:")
+        print("\n".join(report))
+    print(f"\nRaw lake (Parquet, one folder per raw table): {workdir / 'lake' / 'raw'}")
     print(f"Spark tables: {workdir / 'lake' / 'spark-warehouse'}")
     print(f"DuckDB snapshot: {paths.snapshot_path}")
-    return same
+    return all(same for _, same, _ in results)
 
 
 def main(argv: list[str] | None = None) -> int:

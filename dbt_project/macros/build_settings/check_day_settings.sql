@@ -7,6 +7,11 @@
 {% macro default__check_day_settings() -%}
 {%- endmacro %}
 
+{#- Spark builds by day partition too (macros/spark/): the same check. -#}
+{% macro spark__check_day_settings() -%}
+    {{ return(duckdb__check_day_settings()) }}
+{%- endmacro %}
+
 {% macro duckdb__check_day_settings() -%}
     {%- if execute and flags.WHICH in ('build', 'run') and not flags.FULL_REFRESH -%}
         {%- set recorded = recorded_day_settings() -%}

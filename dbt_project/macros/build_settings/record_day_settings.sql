@@ -25,3 +25,26 @@
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Spark: the same settings in a small Parquet table, replaced whole. -#}
+{% macro spark__record_day_settings(results) -%}
+    {%- set failed = results | selectattr('status', 'in', ['error', 'fail', 'runtime error'])
+        | list -%}
+    {%- if execute and flags.WHICH in ('build', 'run') and not flags.SELECT and not failed -%}
+        {%- do run_query("create schema if not exists audit") -%}
+        {%- do run_query(
+            "create table if not exists audit.build_settings ("
+            ~ "setting string, value string, recorded_at timestamp) using parquet"
+        ) -%}
+        {%- set rows = [] -%}
+        {%- for name, value in day_settings().items() -%}
+            {%- do rows.append(
+                "('" ~ name ~ "', '" ~ (value | string | replace("'", "''"))
+                ~ "', current_timestamp())"
+            ) -%}
+        {%- endfor -%}
+        {%- do run_query(
+            "insert overwrite table audit.build_settings values " ~ rows | join(', ')
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}

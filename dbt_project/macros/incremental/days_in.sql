@@ -17,7 +17,9 @@
                 {{ dbt.dateadd('day', '-1 * day_number', 'report_date') }} as run_key
             from numbered
         )
-        select cast(min(report_date) as varchar), cast(max(report_date) as varchar)
+        select
+            {{ dbt.cast("min(report_date)", dbt.type_string()) }},
+            {{ dbt.cast("max(report_date)", dbt.type_string()) }}
         from runs
         group by run_key
         order by 1

@@ -7,9 +7,9 @@
 {% macro default__register_lake_tables() -%}
 {%- endmacro %}
 
-{#- A view per raw table over its Parquet folder under <var lake_url>/raw/, read at query time,
-    so a new load's files are seen without a refresh. The two tables dlt merges in DuckDB are
-    logs of versions in the lake: their views keep what the merge keeps. -#}
+{#- A view per appended raw table over its Parquet folder under <var lake_url>/raw/, read at
+    query time. The two tables dlt merges in DuckDB are logs of versions in the lake: each is
+    compacted into a current-state table, raw.<table>, that keeps what the merge keeps. -#}
 {% macro spark__register_lake_tables() -%}
     {%- set lake = var('lake_url') | trim -%}
     {%- if not lake -%}
@@ -32,10 +32,25 @@
                 ~ ' as select * from parquet.`' ~ raw ~ '/' ~ table ~ '`'
             ) %}
         {%- endfor %}
-        {#- ads_performance: a delete-insert on report_date, without the tombstones that empty a
-            day; crm_opportunities: an upsert on opportunity_id. -#}
-        {% do run_query(newest_versions_view(raw, 'ads_performance', 'report_date',
-            where='not coalesce(versions.is_window_tombstone, false)')) %}
-        {% do run_query(newest_versions_view(raw, 'crm_opportunities', 'opportunity_id')) %}
+        {% do compact_lake(raw) %}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The compacted current state of the two logs (compact_raw_log); `make compact-lake` runs it
+    alone (dbt run-operation compact_lake). ads_performance: for each report_date the rows of
+    the newest load that sent it, window tombstones included (staging drops them), one
+    partition per day; crm_opportunities: for each opportunity_id its newest version, one
+    partition per created_day, the date its created_at text starts with. -#}
+{% macro compact_lake(raw=none) -%}
+    {%- set raw = raw or ((var('lake_url') | trim).rstrip('/') ~ '/raw') -%}
+    {% do run_query('create schema if not exists raw') %}
+    {% do run_query(
+        'create table if not exists raw.lake_compactions'
+        ~ ' (table_name string, load_id string, compacted_at timestamp) using parquet'
+    ) %}
+    {% do compact_raw_log(raw, 'ads_performance', 'report_date', 'report_date') %}
+    {% do compact_raw_log(
+        raw, 'crm_opportunities', 'opportunity_id', 'created_day',
+        'try_cast(substr(created_at, 1, 10) as date)',
+    ) %}
 {%- endmacro %}

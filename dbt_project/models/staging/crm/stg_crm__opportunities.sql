@@ -1,9 +1,13 @@
+-- depends_on: {{ ref('int_days_touched_by_loads') }}  (read on Spark by days_to_rebuild_condition)
 {#- A table, not a view: the tests and every model downstream read it, so the history is
-    normalized once. Each build replaces only the opportunities that a newer raw load upserted. -#}
+    normalized once. Each build replaces only the opportunities that a newer raw load upserted
+    (on Spark: the days those loads touched, macro opportunities_to_rebuild_condition). -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='opportunity_id',
+    load_id_column='load_id',
+    rebuild_source='crm',
     on_schema_change='fail',
 ) }}
 
@@ -13,7 +17,7 @@ source as (
 
     select * from {{ source('crm', 'crm_opportunities') }}
     {% if is_incremental() %}
-    where _dlt_load_id > (select coalesce(max(seen.load_id), '') from {{ this }} as seen)
+    where {{ opportunities_to_rebuild_condition(this) }}
     {% endif %}
 
 ),

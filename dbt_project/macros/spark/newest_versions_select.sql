@@ -1,12 +1,11 @@
-{#- A raw table as dlt's merge keeps it in DuckDB: for each key, the rows of the newest load that
-    sent it (minus those `where` drops). Load ids compare as text, as everywhere in the models. -#}
-{% macro newest_versions_view(raw, table, key, where='true') -%}
-    create or replace view raw.{{ table }} as
+{#- For each key, the rows of the newest load that sent it, from `versions` (a table or a
+    parenthesized query). Load ids compare as text, as everywhere in the models. -#}
+{% macro newest_versions_select(versions, key) -%}
     with
 
     versions as (
 
-        select * from parquet.`{{ raw }}/{{ table }}`
+        select * from {{ versions }}
 
     ),
 
@@ -23,5 +22,4 @@
     left semi join newest_load_per_key
         on versions.{{ key }} = newest_load_per_key.{{ key }}
         and versions._dlt_load_id = newest_load_per_key._dlt_load_id
-    where {{ where }}
 {%- endmacro %}
