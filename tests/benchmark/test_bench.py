@@ -90,7 +90,7 @@ def test_user_full_runs_make_load_then_make_build_on_a_fresh_warehouse_with_the_
     assert (folder / "dbt-target" / "manifest.json").exists()
     # the payload archive was on: every page of both sources, and a manifest saying landed
     for source in ("ads", "crm"):
-        pages = list((folder / "lake" / "raw_payloads" / f"source={source}").rglob("*.json.gz"))
+        pages = list((folder / "lake" / "raw_payloads" / f"source={source}").rglob("*.json.zst"))
         manifests = list(
             (folder / "lake" / "raw_payloads" / f"source={source}").rglob("*.manifest.json")
         )
