@@ -16,6 +16,7 @@ from pathlib import Path
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 STEP_NOTES = {
     "reference": "plain DuckDB: one SQL script, payloads to the three marts",
+    "user_full": "make load, then make build: two processes, fresh warehouse, timed from outside",
     "load_full": "python -m load: two years of history, fresh warehouse",
     "build_full": "python -m warehouse.build: first dbt build (full parse) + snapshot",
     "reload_identical": "the same payloads again: load + build",
@@ -55,6 +56,10 @@ def machine() -> dict:
 def ratios(steps: dict) -> dict:
     pipeline = steps["load_full"]["seconds"] + steps["build_full"]["seconds"]
     return {
+        # What a user waits for (make load, then make build) against plain DuckDB: issue 21.
+        "user_full_vs_reference": round(
+            steps["user_full"]["seconds"] / steps["reference"]["seconds"], 3
+        ),
         "pipeline_vs_reference": round(pipeline / steps["reference"]["seconds"], 3),
         "new_day_vs_full": round(steps["new_day"]["seconds"] / pipeline, 3),
         # Its build alone: the days to rebuild must not cost the window times the history.

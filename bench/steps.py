@@ -41,8 +41,14 @@ ISOLATED_SETTINGS = (
     "DBT_LOG_PATH",
     "DBT_PROJECT_DIR",
     "DBT_PROFILES_DIR",
+    "ARCHIVE_URL",
+    "ADS_LOOKBACK_DAYS",
+    # make variables read from the environment: `make load` and `make build` would pass them on
+    "SINCE",
+    "FULL_REFRESH",
 )
 PIPELINE_STEPS = (
+    "user_full",
     "load_full",
     "build_full",
     "reload_identical",
@@ -149,6 +155,25 @@ class BenchRun:
         """A plain `make build`, with `settings` (e.g. the attribution's) on top of the run's."""
         env = {**self.env(), **(settings or {})}
         return self._run(label, [("build", [sys.executable, "-m", "warehouse.build"], env)])
+
+    def user_full(self, label: str, payload: Payload) -> StepResult:
+        """`make load`, then `make build`, as a user runs them on a fresh clone: two processes,
+        timed from outside, with nothing synced between them; its own fresh warehouse, payload
+        archive (on, as always) and dbt target folder (so the build parses the project)."""
+        fresh = BenchRun(self.folder / label)
+        fresh.logs = self.logs
+        make = ["make", "--no-print-directory", "-C", str(REPO_ROOT)]
+        # Untimed: a user has installed once before (a no-op when the venv is up to date).
+        fresh._run(f"{label}_install", [("install", [*make, "install"], fresh.env())])
+        result = fresh._run(
+            label,
+            [
+                ("load", [*make, "load"], fresh.env(payload)),
+                ("build", [*make, "build"], fresh.env()),
+            ],
+        )
+        result.rows = fresh.received_rows()
+        return result
 
     def received_rows(self) -> int:
         """Ads + CRM records the last load received, from its own summary."""

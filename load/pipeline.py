@@ -226,6 +226,7 @@ def _extract(
         finally:
             body.unlink(missing_ok=True)
         page_url = urljoin(page_url, next_url) if next_url else None
+    fetcher.settle(source.name)  # every page archived before the source is checked and landed
 
 
 def _read_page(con: duckdb.DuckDBPyConnection, source: Source, body: Path, workdir: Path):

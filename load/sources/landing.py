@@ -139,11 +139,12 @@ def dlt_source(
         merge_key=landing.by,
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
         columns={TOMBSTONE: {"hard_delete": True}} if source.replaces_windows else None,
+        parallelized=True,
     )
     def current():
         yield from arrow_batches(con, f"select *, {stamp} from {source.work.current}")
 
-    @dlt.resource(name=source.history_table, write_disposition="append")
+    @dlt.resource(name=source.history_table, write_disposition="append", parallelized=True)
     def history():
         yield from arrow_batches(con, f"select *, {stamp} from {source.work.accepted}")
 

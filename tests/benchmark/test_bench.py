@@ -50,6 +50,11 @@ def test_every_step_ran_and_the_result_has_its_shape(bench):
     assert result["ratios"]["pipeline_vs_reference"] == pytest.approx(
         pipeline / result["steps"]["reference"]["seconds"], rel=1e-2
     )
+    assert result["ratios"]["user_full_vs_reference"] == pytest.approx(
+        result["steps"]["user_full"]["seconds"] / result["steps"]["reference"]["seconds"],
+        rel=1e-2,
+    )
+    assert result["steps"]["user_full"]["rows"] == full  # the same payloads as load_full
     assert result["ratios"]["new_day_vs_full"] == pytest.approx(
         result["steps"]["new_day"]["seconds"] / pipeline, rel=1e-2
     )
@@ -61,10 +66,36 @@ def test_every_step_ran_and_the_result_has_its_shape(bench):
 def test_the_marts_equal_the_reference_after_the_full_build_and_after_every_step(bench):
     result = bench["result"]
     assert result["checks"] == {
+        "marts equal the reference after user_full": True,
         "marts equal the reference after build_full": True,
         "marts equal the reference after every step": True,
     }
     assert all(rows > 1000 for rows in result["mart_rows"].values()), result["mart_rows"]
+
+
+@pytest.mark.slow
+def test_user_full_runs_make_load_then_make_build_on_a_fresh_warehouse_with_the_archive(bench):
+    step = bench["result"]["steps"]["user_full"]
+    assert list(step["commands"]) == ["load", "build"]  # two processes, in this order
+    assert step["seconds"] == pytest.approx(
+        sum(c["seconds"] for c in step["commands"].values()), abs=0.01
+    )
+    log = (bench["run"] / "logs" / "user_full.log").read_text()
+    commands = [line for line in log.splitlines() if line.startswith("$ ")]
+    assert [c.split()[-1] for c in commands] == ["load", "build"]
+    assert all(c.startswith("$ make ") for c in commands), commands
+    folder = bench["run"] / "user_full"
+    # its own warehouse, published snapshot and dbt target (a first build parses the project)
+    assert (folder / "published" / "warehouse.duckdb").exists()
+    assert (folder / "dbt-target" / "manifest.json").exists()
+    # the payload archive was on: every page of both sources, and a manifest saying landed
+    for source in ("ads", "crm"):
+        pages = list((folder / "lake" / "raw_payloads" / f"source={source}").rglob("*.json.zst"))
+        manifests = list(
+            (folder / "lake" / "raw_payloads" / f"source={source}").rglob("*.manifest.json")
+        )
+        assert pages and len(manifests) == 1, source
+        assert json.loads(manifests[0].read_text())["status"] == "landed"
 
 
 @pytest.mark.slow
@@ -161,3 +192,22 @@ def test_a_step_is_not_charged_with_the_memory_of_the_benchmark_itself(tmp_path:
     del held
     assert 50 <= small.peak_rss_mb < 200, small
     assert 300 <= large.peak_rss_mb < 450, large
+
+
+@pytest.mark.parametrize(("ratio", "met"), [(1.9, True), (2.0, True), (2.4, False)])
+def test_user_full_is_held_to_twice_the_reference_at_one_million_rows(ratio, met, tmp_path):
+    from bench import targets
+
+    steps = {name: {"seconds": 10.0, "peak_rss_mb": 500.0} for name in STEPS}
+    result = {
+        "rows_per_source": 1_000_000,
+        "steps": steps,
+        "ratios": {"user_full_vs_reference": ratio, "pipeline_vs_reference": 2.5},
+    }
+    verdicts = {t["name"]: t for t in targets.evaluate(result, tmp_path)}
+    assert verdicts["user_full_vs_reference"] == {
+        "name": "user_full_vs_reference",
+        "value": ratio,
+        "limit": 2.0,
+        "met": met,
+    }

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import zstandard
 from helpers.payloads import RAW_TABLES
 from pytest_httpserver import HTTPServer
 
@@ -85,16 +86,18 @@ def test_replay_of_the_archive_gives_the_raw_state_of_the_original_loads(
         (dt.date(2025, 8, 2), "google_ads", "C-1")
     ]
 
-    # The archive: pages as received (gzip), partitioned by source and ingest day.
+    # The archive: pages as received (zstd), partitioned by source and ingest day.
     lake = warehouse.root / "lake" / "raw_payloads"
     day = dt.datetime.fromisoformat(first["ingested_at"]).date().isoformat()
-    ads_pages = sorted((lake / "source=ads" / f"ingest_date={day}").glob("*.json.gz"))
+    ads_pages = sorted((lake / "source=ads" / f"ingest_date={day}").glob("*.json.zst"))
     assert len(ads_pages) == 2 + 1  # run 1 had two pages, run 2 one, run 3 none
-    first_page = gzip.decompress(ads_pages[0].read_bytes())
+    first_page = zstandard.ZstdDecompressor().decompress(ads_pages[0].read_bytes())
     assert json.loads(first_page)["external"]["ads"]["next"] == "/ads?page=2"
     sent_file = warehouse.root / "crm-1.json"  # the first CRM payload, as the test wrote it
-    crm_pages = sorted((lake / "source=crm" / f"ingest_date={day}").glob("*.json.gz"))
-    assert gzip.decompress(crm_pages[0].read_bytes()) == sent_file.read_bytes()
+    crm_pages = sorted((lake / "source=crm" / f"ingest_date={day}").glob("*.json.zst"))
+    assert (
+        zstandard.ZstdDecompressor().decompress(crm_pages[0].read_bytes()) == sent_file.read_bytes()
+    )
     manifests = sorted((lake / "source=ads" / f"ingest_date={day}").glob("*.manifest.json"))
     statuses = [json.loads(path.read_text())["status"] for path in manifests]
     assert statuses == ["landed", "landed"]  # run 3 fetched no Ads page: no Ads manifest
@@ -113,7 +116,7 @@ def test_replay_of_the_archive_gives_the_raw_state_of_the_original_loads(
     assert output.count("Replay of run") == 3
     assert "(since 2025-08-01)" in output
     # The replay archived nothing new: the archive still holds exactly the original pages.
-    assert sorted((lake / "source=ads" / f"ingest_date={day}").glob("*.json.gz")) == ads_pages
+    assert sorted((lake / "source=ads" / f"ingest_date={day}").glob("*.json.zst")) == ads_pages
 
 
 def test_the_archive_can_be_any_fsspec_url(warehouse, tmp_path, monkeypatch):
@@ -124,7 +127,7 @@ def test_the_archive_can_be_any_fsspec_url(warehouse, tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHIVE_URL", url)
     warehouse.load([ads("2025-08-01", "C-1", 1)], [crm("O-1", "2025-08-01", "lead")])
     fs = fsspec.filesystem("memory")
-    pages = fs.glob(f"/admira-{tmp_path.name}/raw_payloads/source=*/ingest_date=*/*.json.gz")
+    pages = fs.glob(f"/admira-{tmp_path.name}/raw_payloads/source=*/ingest_date=*/*.json.zst")
     assert len(pages) == 2
     original = raw_state(warehouse.paths.raw_path)
     monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "second.duckdb"))
@@ -162,3 +165,33 @@ def test_replaying_days_without_archived_runs_says_so(warehouse, monkeypatch, ca
     assert load_main(["--replay", "2020-01-01"]) == 2
     err = capsys.readouterr().err
     assert "replay failed: no landed run is archived in" in err and "2020-01-01..2020-01-01" in err
+
+
+def test_an_archive_of_gzip_pages_from_an_earlier_release_still_replays(
+    warehouse, tmp_path, monkeypatch
+):
+    """Releases before zstd wrote `.json.gz` pages: the manifest names each file, and the
+    reader picks the codec by its name."""
+    summary = warehouse.load(
+        [ads("2025-08-01", "C-1", 4), ads("2025-08-02", "C-1", "x")],
+        [crm("O-1", "2025-08-01T10:00:00Z", "lead")],
+    )
+    assert summary["status"] == "ok"
+    original = raw_state(warehouse.paths.raw_path)
+    lake = warehouse.root / "lake" / "raw_payloads"
+    rewritten = 0
+    for manifest_path in lake.rglob("*.manifest.json"):
+        manifest = json.loads(manifest_path.read_text())
+        for page in manifest["pages"]:
+            zst = manifest_path.parent / page["file"]
+            body = zstandard.ZstdDecompressor().decompress(zst.read_bytes())
+            page["file"] = page["file"].removesuffix(".zst") + ".gz"
+            (manifest_path.parent / page["file"]).write_bytes(gzip.compress(body))
+            zst.unlink()
+            rewritten += 1
+        manifest_path.write_text(json.dumps(manifest))
+    assert rewritten == 2 and not list(lake.rglob("*.zst"))
+    monkeypatch.setenv("DUCKDB_PATH", str(tmp_path / "replayed.duckdb"))
+    monkeypatch.setenv("ARCHIVE_URL", str(warehouse.root / "lake"))
+    assert load_main(["--replay", today_range()]) == 0
+    assert raw_state(tmp_path / "replayed_raw.duckdb") == original
