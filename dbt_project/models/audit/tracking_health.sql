@@ -9,6 +9,8 @@
     incremental_strategy='replace_days',
     unique_key='report_date',
     on_schema_change='fail',
+    file_format='parquet',
+    partition_by=('report_date' if target.type == 'spark' else none),
 ) }}
 
 with
