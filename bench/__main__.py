@@ -51,11 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     except StepFailed as exc:
         print(f"\nbenchmark failed: {exc}", file=sys.stderr)
         return 1
-    if not all(result["checks"].values()):
-        return 1
-    if any(t["met"] is False for t in result["targets"]):
-        return 3
-    return 0
+    return report.exit_status(result)
 
 
 def run_benchmark(rows: int, seed: int, data_dir: Path, results_dir: Path) -> dict:

@@ -168,3 +168,12 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def exit_status(result: dict) -> int:
+    """0, 1 when a check failed (the marts differ), 3 when a target was missed."""
+    if not all(result["checks"].values()):
+        return 1
+    if any(t["met"] is False for t in result["targets"]):
+        return 3
+    return 0

@@ -228,11 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     except StepFailed as exc:
         print(f"\nSpark benchmark failed: {exc}", file=sys.stderr)
         return 1
-    if not all(result["checks"].values()):
-        return 1
-    if any(t["met"] is False for t in result["targets"]):
-        return 3
-    return 0
+    return report.exit_status(result)
 
 
 if __name__ == "__main__":

@@ -25,36 +25,14 @@ from helpers.warehouse_harness import Warehouse
 from helpers.worked_example import EXPECTED_FUNNEL
 
 from spark import build as spark_build
+from spark.demo import SECOND_ADS
 
 SINCE = "2025-08-01"
 
 # The since window, 2025-08-01..2025-08-03: C-1002 and C-2001 stop on 08-01, C-1001's row on
 # 08-02 goes (no opportunity counts on 08-02 either: the day leaves every mart), C-3001 is
 # restated on 08-03; 08-31 is outside the window and stays. No CRM record: nothing upserted.
-FOLLOW_UP_ADS = [
-    {
-        "date": "2025-08-01",
-        "campaign_id": "C-1001",
-        "channel": "google_ads",
-        "clicks": 1000,
-        "impressions": 40000,
-        "cost": 300.0,
-        "utm_campaign": "back_to_school",
-        "utm_source": "google",
-        "utm_medium": "cpc",
-    },
-    {
-        "date": "2025-08-03",
-        "campaign_id": "C-3001",
-        "channel": "meta_ads",
-        "clicks": 10,
-        "impressions": 1000,
-        "cost": 5.0,
-        "utm_campaign": "summer_sale",
-        "utm_source": "facebook",
-        "utm_medium": "paid_social",
-    },
-]
+FOLLOW_UP_ADS = SECOND_ADS  # make spark-demo's second load
 # Late changes, with the same Ads window again: O-9011 (2025-08-31, a day no Ads window of
 # this load touches) is lost now, O-9001 is lost now, O-9015 is new on 08-02.
 LATE_CRM = [
