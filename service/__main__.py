@@ -18,7 +18,15 @@ def main() -> int:
         file=sys.stderr,
     )
     # Access logs are the service's own JSON lines (service/access_log.py), not uvicorn's.
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False)
+    # h11 refuses a request head still incomplete past its limit (16 KiB by default), so a long
+    # URL was answered or cut off depending on how the bytes arrived; 256 KiB, always the same.
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        h11_max_incomplete_event_size=256 * 1024,
+    )
     return 0
 
 
