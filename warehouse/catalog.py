@@ -82,7 +82,7 @@ MARTS = (
 MART_NAMES = tuple(mart.name for mart in MARTS)
 MART_BY_NAME = {mart.name: mart for mart in MARTS}
 # The comparison of the attribution models: the campaign mart once per model. Not in MARTS
-# (no history view, not archived by retention): readers that want it name it.
+# (no history view; retention archives it by name): readers that want it name it.
 ATTRIBUTION_MART = Mart("fct_attribution_daily", ("attribution_model", *MARTS[0].grain))
 # The attribution audit: Ads and CRM per day and UTM triple, and whether they met.
 TRACKING_HEALTH = "audit.tracking_health"

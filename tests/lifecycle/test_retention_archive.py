@@ -92,8 +92,11 @@ def test_archive_then_history_views_show_every_day_and_nothing_comes_back(built,
     assert "Archived every month before 2025-03-01 (1 hot months)" in out
 
     # The hot tables hold no day before the window; the history views hold every day.
-    for mart in MARTS:
-        assert earliest_day(warehouse, f"marts.{mart}") == HOT_FROM
+    for relation in [f"marts.{mart}" for mart in MARTS] + [
+        "marts.fct_attribution_daily",
+        "audit.tracking_health",
+    ]:
+        assert earliest_day(warehouse, relation) == HOT_FROM, relation
     assert earliest_day(warehouse, "raw.ads_performance") == HOT_FROM
     assert earliest_day(warehouse, "staging.stg_crm__opportunities") >= HOT_FROM
     assert history(warehouse) == before
@@ -247,7 +250,7 @@ def test_a_failure_half_way_deletes_nothing_of_its_file_and_a_rerun_finishes(
         f"from {RAW_CATALOG}.archive.archived_partitions group by all order by all"
     )
     assert all(files == 1 for _, _, files, _ in ledger), "one file per month: no duplicates"
-    assert {relation.split(".")[0] for relation, *_ in ledger} == {"raw", "staging", "marts"}
+    assert {relation.split(".")[0] for relation, *_ in ledger} == {"raw", "staging", "marts", "audit"}
     moved_rows = sum(count for name, (count, _) in state.items() if "archive." not in name) - sum(
         count for name, (count, _) in warehouse_state(warehouse).items() if "archive." not in name
     )
