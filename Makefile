@@ -57,8 +57,10 @@ schedule: install ## load, build, freshness at each time of the cron SCHEDULE, u
 serve: install ## the HTTP service on HOST:PORT (default 127.0.0.1:8080)
 	$(BIN)/python -m service
 
-test: install ## every test (what CI runs after make lint)
-	$(BIN)/pytest
+# Two workers (pytest-xdist), one test file each at a time: a file's fixtures stay in one worker.
+TEST_WORKERS ?= 2
+test: install ## every test (what CI runs after make lint) [TEST_WORKERS=N, 0 = one process]
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 reliability: install ## the reliability suite alone, ending with its figures
 	$(BIN)/pytest tests/reliability

@@ -6,11 +6,15 @@ What the fixtures are made of lives in tests/helpers/ (imported as `helpers.<mod
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from helpers import REPO_ROOT
 from helpers.payloads import ads_payload, crm_payload
+from helpers.reliability_figures import FIGURES
 from helpers.warehouse_harness import Warehouse
 from helpers.worked_example import EXAMPLES
 
@@ -48,3 +52,36 @@ def built_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         template.build()
     shutil.rmtree(root / "lake")  # the raw payload archive of the template's load
     return root
+
+
+# --- the reliability figures: counted where the tests ran, printed and saved once -------------
+# Under pytest-xdist (`make test` runs two workers) each worker counts its own; it sends them to
+# the controller, which adds them up and ends the report with them.
+SUMMARY_PATH = REPO_ROOT / "test-output" / "reliability" / "summary.json"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    sent = getattr(session.config, "workeroutput", None)
+    if sent is not None and FIGURES.touched():
+        sent["reliability_figures"] = asdict(FIGURES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    figures = getattr(node, "workeroutput", {}).get("reliability_figures")
+    if figures:
+        FIGURES.add(figures)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own sections: the figures end the report
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if hasattr(config, "workeroutput") or not FIGURES.touched():
+        return
+    terminalreporter.section("reliability figures")
+    for line in FIGURES.summary_lines():
+        terminalreporter.write_line(line)
+    for failed in FIGURES.failed_scenarios():
+        terminalreporter.write_line(f"NOT SURVIVED: {failed}")
+    path = Path(os.environ.get("RELIABILITY_SUMMARY_PATH") or SUMMARY_PATH)
+    FIGURES.write(path)
+    terminalreporter.write_line(f"(saved to {path})")

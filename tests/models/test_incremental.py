@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from helpers.generated import few_examples, loads
 from helpers.marts import (
     CAMPAIGN,
     FUNNEL,
@@ -15,8 +14,6 @@ from helpers.marts import (
 )
 from helpers.oracle import Oracle
 from helpers.payloads import BASE_ADS, BASE_CRM, ads, crm
-from helpers.warehouse_harness import Warehouse
-from hypothesis import given
 
 
 def test_second_identical_load_and_build_changes_nothing(warehouse):
@@ -111,23 +108,8 @@ def test_build_since_rebuilds_the_days_on_and_after(warehouse):
     )
 
 
-# --- property: random sequences of small loads that follow the contract (helpers.generated) --
-
-
-# Each example costs a few dbt builds (~5 s each), so few examples and no shrinking: a failure
-# is reported as generated, which is still small (at most 3 loads of at most 8 records).
-@few_examples(5)
-@given(steps=loads)
-def test_incremental_equals_full_refresh_and_the_oracle(tmp_path_factory, monkeypatch, steps):
-    warehouse = Warehouse(tmp_path_factory.mktemp("property"), monkeypatch)
-    oracle = Oracle()
-    for ads_batch, crm_batch, since in steps:
-        warehouse.load(ads_batch, crm_batch, since=since)
-        oracle.load(ads_batch, crm_batch, since=since)
-        warehouse.build()
-        assert_rows_match(warehouse.query(FUNNEL), oracle.funnel())
-        assert_rows_match(warehouse.query(CAMPAIGN), oracle.campaign())
-    assert_marts_equal(all_marts(warehouse), full_refresh_marts(warehouse))
+# The property test (random load sequences against the oracle and a full refresh, the default
+# settings among other attribution settings) is in test_attribution.py.
 
 
 def test_a_window_of_ten_years_rebuilds_it_and_matches_the_oracle(warehouse):

@@ -1,4 +1,4 @@
-"""Fixtures of the reliability suite, and the figures it ends with (printed and saved as JSON).
+"""Fixtures of the reliability suite (the figures it ends with are printed by tests/conftest.py).
 
 Helpers live in modules of their own (not here): test modules import them by name, and
 `from conftest import ...` would find whichever conftest pytest imported last.
@@ -6,17 +6,12 @@ Helpers live in modules of their own (not here): test modules import them by nam
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from faulty_upstream import FaultyUpstream
-from helpers import REPO_ROOT
+from helpers.reliability_figures import FIGURES, Figures
 from reference_run import Reference, make_reference
-from reliability_figures import FIGURES, Figures
-
-SUMMARY_PATH = REPO_ROOT / "test-output" / "reliability" / "summary.json"
 
 
 @pytest.fixture(scope="session")
@@ -34,17 +29,3 @@ def upstream() -> Iterator[FaultyUpstream]:
     server = FaultyUpstream()
     yield server
     server.stop()
-
-
-@pytest.hookimpl(trylast=True)  # after pytest's own sections: the figures end the report
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
-    if not FIGURES.touched():
-        return
-    terminalreporter.section("reliability figures")
-    for line in FIGURES.summary_lines():
-        terminalreporter.write_line(line)
-    for failed in FIGURES.failed_scenarios():
-        terminalreporter.write_line(f"NOT SURVIVED: {failed}")
-    path = Path(os.environ.get("RELIABILITY_SUMMARY_PATH") or SUMMARY_PATH)
-    FIGURES.write(path)
-    terminalreporter.write_line(f"(saved to {path})")

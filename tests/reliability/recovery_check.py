@@ -5,8 +5,8 @@ from __future__ import annotations
 import fcntl
 from collections import Counter
 
+from helpers.reliability_figures import Figures
 from reference_run import Reference
-from reliability_figures import Figures
 from warehouse_site import APPEND_TABLES, CURRENT_TABLES, MARTS, Site
 
 

@@ -104,6 +104,14 @@ class Figures:
         body = {**asdict(self), "summary": self.summary_lines()}
         path.write_text(json.dumps(body, indent=2) + "\n")
 
+    def add(self, other: dict) -> None:
+        """Add the figures of another process (an xdist worker's, as `asdict` gave them)."""
+        for name, value in other.items():
+            if name == "scenarios":
+                self.scenarios.extend(value)
+            else:
+                setattr(self, name, getattr(self, name) + value)
+
     def touched(self) -> bool:
         return bool(
             self.scenarios
@@ -115,4 +123,4 @@ class Figures:
         )
 
 
-FIGURES = Figures()  # one per pytest session: the suite's conftest prints and saves it
+FIGURES = Figures()  # one per process: tests/conftest.py gathers, prints and saves them
