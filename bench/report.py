@@ -62,6 +62,9 @@ def ratios(steps: dict) -> dict:
         ),
         "pipeline_vs_reference": round(pipeline / steps["reference"]["seconds"], 3),
         "new_day_vs_full": round(steps["new_day"]["seconds"] / pipeline, 3),
+        "new_day_vs_user_full": round(
+            steps["new_day"]["seconds"] / steps["user_full"]["seconds"], 3
+        ),
         # Its build alone: the days to rebuild must not cost the window times the history.
         "decade_window_build_vs_build_full": round(
             steps["decade_window"]["commands"]["build"]["seconds"] / steps["build_full"]["seconds"],

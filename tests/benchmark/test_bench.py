@@ -58,6 +58,9 @@ def test_every_step_ran_and_the_result_has_its_shape(bench):
     assert result["ratios"]["new_day_vs_full"] == pytest.approx(
         result["steps"]["new_day"]["seconds"] / pipeline, rel=1e-2
     )
+    assert result["ratios"]["new_day_vs_user_full"] == pytest.approx(
+        result["steps"]["new_day"]["seconds"] / result["steps"]["user_full"]["seconds"], rel=1e-2
+    )
     assert result["targets"] == []  # targets are defined for 1M and 5M rows only
     assert result["machine"]["cores"] >= 1 and result["machine"]["memory_gib"] > 0
 
@@ -211,3 +214,32 @@ def test_user_full_is_held_to_twice_the_reference_at_one_million_rows(ratio, met
         "limit": 2.0,
         "met": met,
     }
+
+
+def test_five_million_rows_are_held_to_issue_21s_targets(tmp_path):
+    """At 5M: user_full at most 5.5 x the 1M run's, a new day at most 0.05 x user_full, every
+    pipeline step's peak at most 2 GB. The 1M run is read from the results folder."""
+    from bench import targets
+
+    (tmp_path / "rows-1000000.json").write_text(
+        json.dumps({"steps": {"user_full": {"seconds": 20.0}}})
+    )
+    steps = {name: {"seconds": 100.0, "peak_rss_mb": 1500.0} for name in STEPS}
+    steps["user_full"]["seconds"] = 111.0  # 5.55 x 20 s
+    steps["build_full"]["peak_rss_mb"] = 2100.0
+    result = {
+        "rows_per_source": 5_000_000,
+        "steps": steps,
+        "ratios": {"new_day_vs_user_full": 0.05},
+    }
+    verdicts = {
+        t["name"]: (t["value"], t["limit"], t["met"]) for t in targets.evaluate(result, tmp_path)
+    }
+    assert verdicts == {
+        "user_full seconds / the 1M run's": (pytest.approx(5.55), 5.5, False),
+        "new_day_vs_user_full": (0.05, 0.05, True),
+        "peak_rss_mb of every pipeline step": (2100.0, 2048, False),
+    }
+    (tmp_path / "rows-1000000.json").unlink()  # no 1M run: the growth cannot be judged
+    growth = targets.evaluate(result, tmp_path)[0]
+    assert (growth["value"], growth["met"]) == (None, None)

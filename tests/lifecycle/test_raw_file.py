@@ -128,11 +128,12 @@ def everything(site: Warehouse) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def archived_site(sample, tmp_path, monkeypatch) -> Warehouse:
-    """The sample with July 2025 archived to the lake (marts, staging and raw tables)."""
+    """The sample with July 2025 archived to the lake (marts, audit, staging and raw tables)."""
     shutil.copytree(sample.root, tmp_path / "site")
     site = Warehouse(tmp_path / "site", monkeypatch)
     moved = archive(site.paths, dt.date(2025, 9, 15), 1)["moved"]
-    assert {item["relation"].split(".")[0] for item in moved} == {"marts", "staging", "raw"}
+    schemas = {item["relation"].split(".")[0] for item in moved}
+    assert schemas == {"marts", "audit", "staging", "raw"}
     archived = site.root / "lake" / "archive"
     assert mode(archived / "raw.crm_opportunities") == 0o700  # personal data
     assert mode(archived / "marts.fct_funnel_daily") & 0o055  # the history views read it
