@@ -42,7 +42,7 @@ import duckdb
 import fsspec
 
 from warehouse.archive_location import archive_url, is_local
-from warehouse.catalog import ATTRIBUTION_MART, MARTS, TRACKING_HEALTH
+from warehouse.catalog import ATTRIBUTION_MART, MARTS, TRACKING_HEALTH, UTMS
 from warehouse.lock import WarehouseBusy, warehouse_lock
 from warehouse.paths import WarehousePaths
 from warehouse.raw_file import RawLayerError, move_raw_layer, owner_only, private_folder
@@ -65,10 +65,12 @@ QUARANTINE = "raw.rejected_records"  # archived by its ingest month, never retur
 CRM_DAY = "cast(timezone('{tz}', cast(created_at as timestamptz)) as date)"
 # In the analytics file.
 ANALYTICS_RELATIONS = (
-    *(Relation(mart.relation, "report_date", ", ".join(mart.grain)) for mart in MARTS),
-    # The model comparison and the tracking audit: their old months go to the lake too.
-    Relation(ATTRIBUTION_MART.relation, "report_date", ", ".join(ATTRIBUTION_MART.grain)),
-    Relation(TRACKING_HEALTH, "report_date", "report_date, utm_campaign, utm_source, utm_medium"),
+    # The marts, the model comparison and the tracking audit.
+    *(
+        Relation(mart.relation, "report_date", ", ".join(mart.grain))
+        for mart in (*MARTS, ATTRIBUTION_MART)
+    ),
+    Relation(TRACKING_HEALTH, "report_date", ", ".join(("report_date", *UTMS))),
     # Staging is derived from raw, but a month returned to the hot tables needs its rows back.
     Relation("staging.stg_ads__performance", "report_date", "report_date, channel, campaign_id"),
     Relation("staging.stg_crm__opportunities", "report_date", "report_date, opportunity_id"),
